@@ -1,0 +1,43 @@
+//! The limits that keep every evaluation small.
+//!
+//! Python's `eval()` will happily compute `9**9**9**9` until the machine
+//! gives up; safecalc decides *before* computing whether a result could
+//! exceed these limits, so a hostile line costs microseconds, not minutes.
+
+/// Bounds on one evaluation. The defaults suit a public network service;
+/// a library user may loosen or tighten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest nesting of parentheses, unary signs, `**` chains and calls.
+    /// Python's own parser allows 200 levels of parentheses; the default,
+    /// 256, allows more while keeping the recursive parser and evaluator far
+    /// inside a 2 MiB thread stack.
+    pub max_depth: usize,
+    /// Largest integer, in decimal digits. 4,300 is CPython 3.11's own limit
+    /// on int/str conversion (CVE-2020-10735).
+    pub max_int_digits: usize,
+    /// Work budget for one evaluation, in abstract units of roughly one
+    /// machine-word operation; it bounds the time of any single line.
+    pub max_work: u64,
+    /// Longest accepted input, in bytes.
+    pub max_input_bytes: usize,
+    /// Most variables one session may hold, which bounds its memory.
+    pub max_variables: usize,
+}
+
+impl Limits {
+    /// The defaults used by [`crate::calc::eval`] and the server.
+    pub const DEFAULT: Limits = Limits {
+        max_depth: 256,
+        max_int_digits: 4300,
+        max_work: 2_000_000,
+        max_input_bytes: 65_536,
+        max_variables: 256,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}

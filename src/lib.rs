@@ -1,0 +1,4 @@
+//! safecalc (skeleton)
+#![forbid(unsafe_code)]
+
+pub mod calc;
