@@ -56,6 +56,7 @@ import ast
 import math
 import os
 import random
+import signal
 import sys
 import warnings
 
@@ -211,12 +212,34 @@ class Checker:
         raise OutsideSubset(type(node).__name__)
 
 
+class TooSlow(BaseException):
+    """Raised by the alarm when one eval() exceeds EVAL_BUDGET_S: a bug in the pre-checks."""
+
+
+EVAL_BUDGET_S = 5
+
+
+def _alarm(signum, frame):
+    raise TooSlow()
+
+
 def python_eval(expr):
-    """('ok', repr) | ('exc', ClassName) | ('complex',) | ('other', description)."""
+    """('ok', repr) | ('exc', ClassName) | ('complex',) | ('other', description).
+
+    The checker's pre-checks keep every eval() fast (the whole run takes about a second);
+    the alarm is only a safety net, and it aborts the run instead of silently skipping an
+    expression, so that the output never depends on the machine's speed."""
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(EVAL_BUDGET_S)
     try:
         v = eval(expr, dict(NAMESPACE))  # noqa: S307 - that is the point
     except Exception as ex:  # noqa: BLE001
         return ("exc", type(ex).__name__, str(ex))
+    except TooSlow:
+        sys.exit(f"eval() took over {EVAL_BUDGET_S}s on {expr[:200]!r}: tighten the checker")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
     if isinstance(v, complex):
         return ("complex",)
     if type(v) in (int, float):
