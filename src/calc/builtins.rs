@@ -16,7 +16,7 @@ use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::error::{CalcError, CalcResult};
 use super::number::{
-    Int, Meter, Value, float_parts, float_to_int, ratio_to_f64, round_half_even, signed,
+    Int, Meter, Value, float_parts, float_to_int, pow2, ratio_to_f64, round_half_even, signed,
 };
 
 /// A named constant.
@@ -643,7 +643,7 @@ fn vector_norm(vec: &mut [f64], max: f64, found_nan: bool) -> f64 {
         }
         return f64::MIN_POSITIVE * vector_norm(vec, max / f64::MIN_POSITIVE, found_nan);
     }
-    let scale = 2f64.powi(-max_e);
+    let scale = pow2(-max_e);
     let (mut csum, mut frac1, mut frac2) = (1.0f64, 0.0f64, 0.0f64);
     for x in vec.iter() {
         let x = x * scale;

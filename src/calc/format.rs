@@ -17,8 +17,7 @@ pub fn float_repr(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
     }
-    // "d.ddddde±x": the shortest round-tripping digits and the exponent.
-    let scientific = format!("{:e}", x.abs());
+    let scientific = shortest_scientific(x.abs());
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     let exponent: i32 = exponent.parse().unwrap_or(0);
@@ -59,6 +58,31 @@ pub fn float_repr(x: f64) -> String {
     out
 }
 
+/// `"d.dddde±x"`: the shortest digits that read back as `x`, choosing as
+/// Python's `dtoa` does when two candidates are equally short: the nearer
+/// to `x`, and on an exact tie the even one. Rust's shortest formatting
+/// gets the length right but may take the other candidate of a tie
+/// (`1e15 + 0.3` is ...0.25 exactly: Python prints ...0.2), so the correctly
+/// rounded string of the same length is preferred whenever it reads back.
+fn shortest_scientific(x: f64) -> String {
+    let shortest = format!("{x:e}");
+    let mantissa_len = shortest.find('e').unwrap_or(shortest.len());
+    let digits = shortest[..mantissa_len]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    // A tie needs a 16- or 17-digit shortest form; shorter ones are exact.
+    if digits < 16 {
+        return shortest;
+    }
+    let nearest = format!("{x:.prec$e}", prec = digits - 1);
+    if nearest.parse::<f64>() == Ok(x) {
+        nearest
+    } else {
+        shortest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::float_repr;
@@ -85,6 +109,11 @@ mod tests {
             (-1.25e-7, "-1.25e-07"),
             (1234.5, "1234.5"),
             (1e100, "1e+100"),
+            (1e15 + 0.3, "1000000000000000.2"),
+            (
+                (8586672.963229741e-1 - 13.0) * 2147483647.0,
+                "1843946059779879.2",
+            ),
         ];
         for (x, want) in cases {
             assert_eq!(float_repr(*x), *want, "repr of {x:e}");

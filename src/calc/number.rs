@@ -591,15 +591,25 @@ pub(crate) fn ratio_to_f64(num: &BigUint, den: &BigUint) -> Option<f64> {
     // exact steps to avoid leaving the range of f64 exponents midway.
     let q = q.to_f64()?;
     let result = if lsb >= 0 {
-        q * 2f64.powi(lsb as i32)
+        q * pow2(lsb.min(1023) as i32)
     } else {
-        let first = lsb.max(-1000);
-        q * 2f64.powi(first as i32) * 2f64.powi((lsb - first) as i32)
+        let first = lsb.max(-1022);
+        q * pow2(first as i32) * pow2((lsb - first) as i32)
     };
     if result.is_infinite() {
         None
     } else {
         Some(result)
+    }
+}
+
+/// `2**e` exactly, for `-1074 <= e <= 1023` (C's `ldexp(1.0, e)`); `powi`
+/// would compute `1 / 2**1024 = 0` for `e = -1024`.
+pub(crate) fn pow2(e: i32) -> f64 {
+    if e >= -1022 {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1u64 << (e + 1074).max(0))
     }
 }
 
