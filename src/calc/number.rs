@@ -150,10 +150,10 @@ impl Int {
                 Ordering::Greater
             });
         }
-        if let Int::Small(i) = self {
-            if i.unsigned_abs() <= 1 << 53 {
-                return (*i as f64).partial_cmp(&x);
-            }
+        if let Int::Small(i) = self
+            && i.unsigned_abs() <= 1 << 53
+        {
+            return (*i as f64).partial_cmp(&x);
         }
         let whole = x.trunc();
         let whole_int = BigInt::from_f64(whole)?;
@@ -524,10 +524,10 @@ fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Value> {
     };
     let result_bits = base_log2 * f64::from(e);
     m.precheck_bits(result_bits)?;
-    if let Int::Small(b) = base {
-        if let Some(r) = b.checked_pow(e) {
-            return Ok(Value::from(r));
-        }
+    if let Int::Small(b) = base
+        && let Some(r) = b.checked_pow(e)
+    {
+        return Ok(Value::from(r));
     }
     // Square-and-multiply costs about twice the final squaring.
     let words = (result_bits / 64.0).ceil() as u64 + 1;
@@ -542,11 +542,12 @@ fn int_true_div(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<f64> {
         return Err(CalcError::ZeroDivision("division by zero"));
     }
     const EXACT: u64 = 1 << 53;
-    if let (Int::Small(a), Int::Small(b)) = (x, y) {
-        if a.unsigned_abs() <= EXACT && b.unsigned_abs() <= EXACT {
-            // Both operands exact as floats: IEEE division rounds correctly.
-            return Ok(*a as f64 / *b as f64);
-        }
+    if let (Int::Small(a), Int::Small(b)) = (x, y)
+        && a.unsigned_abs() <= EXACT
+        && b.unsigned_abs() <= EXACT
+    {
+        // Both operands exact as floats: IEEE division rounds correctly.
+        return Ok(*a as f64 / *b as f64);
     }
     m.charge(product_cost(x.words(), y.words()))?;
     let negative = x.is_negative() != y.is_negative();

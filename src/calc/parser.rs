@@ -243,11 +243,7 @@ const OPERAND: &str = "a number, a name or '('";
 
 impl Grammar<'_> {
     /// Enters `levels` of nesting, or fails if that passes the limit.
-    fn enter<'i>(
-        &self,
-        input: &'i str,
-        levels: usize,
-    ) -> Result<DepthGuard<'_>, nom::Err<Failure>> {
+    fn enter(&self, input: &str, levels: usize) -> Result<DepthGuard<'_>, nom::Err<Failure>> {
         let depth = self.depth.get() + levels;
         if depth > self.limits.max_depth {
             return Err(nom::Err::Failure(Failure::at(input, FailureKind::TooDeep)));
@@ -535,7 +531,7 @@ impl Grammar<'_> {
 
 /// Python rejects a number glued to a name (`1abc`, `2x`) and complex
 /// literals (`1j`), which safecalc does not support.
-fn check_literal_end<'i>(rest: &'i str, kind: &str) -> Result<(), nom::Err<Failure>> {
+fn check_literal_end(rest: &str, kind: &str) -> Result<(), nom::Err<Failure>> {
     match rest.chars().next() {
         Some('j' | 'J') => Err(nom::Err::Failure(Failure::at(
             rest,
