@@ -12,18 +12,26 @@
 
 use num_bigint::{BigInt, BigUint};
 use num_integer::Integer;
-use num_traits::{Signed, ToPrimitive, Zero};
+use num_traits::{Signed, ToPrimitive};
 
 use super::error::{CalcError, CalcResult};
 use super::number::{
-    Int, Meter, Value, float_parts, float_to_int, pow2, ratio_to_f64, round_half_even, signed,
+    Int, Meter, Value, division_cost, float_parts, float_to_int, pow2, product_cost, ratio_to_f64,
+    round_half_even, signed,
 };
 
 /// A named constant.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Constant {
     pub name: &'static str,
     pub value: f64,
+}
+
+/// Constants are equal by name (`nan` must equal itself in a syntax tree).
+impl PartialEq for Constant {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
 }
 
 /// The constants, as in Python's `math` module.
@@ -175,15 +183,15 @@ pub static FUNCTIONS: [Builtin; 27] = [
         "natural logarithm, or to a base",
         log
     ),
-    builtin!("log2", "log2(x)", Exactly(1), "base-2 logarithm", |a, _| {
-        log_of(&a[0], f64::log2).map(Value::Float)
+    builtin!("log2", "log2(x)", Exactly(1), "base-2 logarithm", |a, m| {
+        log_of(&a[0], f64::log2, m).map(Value::Float)
     }),
     builtin!(
         "log10",
         "log10(x)",
         Exactly(1),
         "base-10 logarithm",
-        |a, _| log_of(&a[0], f64::log10).map(Value::Float)
+        |a, m| log_of(&a[0], f64::log10, m).map(Value::Float)
     ),
     builtin!(
         "sin",
@@ -383,7 +391,7 @@ fn to_int_with(x: &Value, f: fn(f64) -> f64, m: &mut Meter) -> CalcResult<Value>
 
 /// CPython's `loghelper`: ints too large for a float still have a
 /// logarithm, computed from their leading bits and their bit length.
-fn log_of(x: &Value, f: fn(f64) -> f64) -> CalcResult<f64> {
+fn log_of(x: &Value, f: fn(f64) -> f64, m: &mut Meter) -> CalcResult<f64> {
     if let Value::Int(i) = x {
         if i.is_negative() || i.is_zero() {
             return Err(CalcError::MathDomain);
@@ -391,7 +399,8 @@ fn log_of(x: &Value, f: fn(f64) -> f64) -> CalcResult<f64> {
         if let Ok(v) = i.to_f64() {
             return Ok(f(v));
         }
-        let (mantissa, exponent) = frexp_int(&i.to_bigint());
+        m.charge(4 * i.words())?;
+        let (mantissa, exponent) = frexp_int(&i.big());
         return Ok(f(mantissa) + f(2.0) * exponent as f64);
     }
     let v = x.to_f64()?;
@@ -413,7 +422,9 @@ fn frexp_int(x: &BigInt) -> (f64, u64) {
     let magnitude = x.magnitude();
     let shift = bits.saturating_sub(55);
     let top = magnitude >> shift;
-    let sticky = !(magnitude - (&top << shift)).is_zero();
+    let sticky = magnitude
+        .trailing_zeros()
+        .is_some_and(|zeros| zeros < shift);
     // top has 55 bits (bits 54..0); round to 53 keeping a sticky bit.
     let top = top.to_u64().unwrap_or(0) | u64::from(sticky);
     let total = ratio_to_f64(
@@ -428,12 +439,12 @@ fn frexp_int(x: &BigInt) -> (f64, u64) {
     }
 }
 
-fn log(args: &[Value], _: &mut Meter) -> CalcResult<Value> {
-    let num = log_of(&args[0], f64::ln)?;
+fn log(args: &[Value], m: &mut Meter) -> CalcResult<Value> {
+    let num = log_of(&args[0], f64::ln, m)?;
     let Some(base) = args.get(1) else {
         return Ok(Value::Float(num));
     };
-    let den = log_of(base, f64::ln)?;
+    let den = log_of(base, f64::ln, m)?;
     if den == 0.0 {
         return Err(CalcError::ZeroDivision("float division by zero"));
     }
@@ -536,9 +547,10 @@ fn round_int(i: &Int, n: &Int, m: &mut Meter) -> CalcResult<Int> {
         Some(n) if -n <= digits_bound => n.unsigned_abs() as usize,
         _ => return Ok(Int::Small(0)),
     };
-    m.charge(2 * (i.bits() / 64 + 1).pow(2))?;
+    // Building 10**k, then one long division.
+    m.charge(2 * product_cost(i.words(), i.words()) + division_cost(i.words(), i.words()))?;
     let unit = num_traits::pow(BigUint::from(10u32), k);
-    let big = i.to_bigint();
+    let big = i.big();
     let q = round_half_even(big.magnitude(), &unit);
     m.check_int(Int::from(signed(big.is_negative(), q * unit)))
 }
@@ -587,8 +599,13 @@ fn gcd(args: &[Value], m: &mut Meter) -> CalcResult<Value> {
                 Int::Small(a.gcd(b))
             }
             _ => {
-                m.charge((acc.bits() / 64 + 1) * (x.bits() / 64 + 1))?;
-                Int::from(acc.to_bigint().gcd(&x.to_bigint()))
+                // num-bigint's binary gcd takes about one shift-and-subtract
+                // of the whole number per bit: quadratic, and slower than a
+                // product (1.25 ms for two 4,300-digit numbers), so charged
+                // by bits times words.
+                let bits = acc.bits().max(x.bits());
+                m.charge(2 * bits * acc.words().max(x.words()))?;
+                Int::from(acc.big().gcd(&x.big()))
             }
         };
     }

@@ -80,8 +80,9 @@ impl Evaluator<'_> {
         }
     }
 
-    fn variable(&self, name: &str) -> CalcResult<Value> {
+    fn variable(&mut self, name: &str) -> CalcResult<Value> {
         if let Some(v) = self.variables.get(name) {
+            self.meter.charge(1)?; // big values are shared, not copied
             return Ok(v.clone());
         }
         if builtins::function(name).is_some() {

@@ -18,8 +18,11 @@ pub struct Limits {
     /// Largest integer, in decimal digits. 4,300 is CPython 3.11's own limit
     /// on int/str conversion (CVE-2020-10735).
     pub max_int_digits: usize,
-    /// Work budget for one evaluation, in abstract units of roughly one
-    /// machine-word operation; it bounds the time of any single line.
+    /// Work budget for one evaluation, in units of about a quarter of a
+    /// nanosecond (one word-by-word multiply-add of a big product). The
+    /// default lets `factorial(1700)` or a dozen 4,000-digit powers through,
+    /// and keeps the slowest 4 KiB line we could construct (see
+    /// `examples/worst_lines.rs`) well under a millisecond.
     pub max_work: u64,
     /// Longest accepted input, in bytes.
     pub max_input_bytes: usize,
@@ -32,7 +35,7 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         max_depth: 200,
         max_int_digits: 4300,
-        max_work: 2_000_000,
+        max_work: 1_000_000,
         max_input_bytes: 65_536,
         max_variables: 256,
     };

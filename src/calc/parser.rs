@@ -24,11 +24,11 @@
 use std::cell::Cell;
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::{tag, take_while};
 use nom::character::complete::{char, satisfy};
 use nom::combinator::{cut, not, opt, recognize, value};
 use nom::error::{ErrorKind, ParseError};
-use nom::multi::many0;
+use nom::multi::fold_many0;
 use nom::sequence::{pair, preceded, terminated};
 use nom::{IResult, Parser};
 use num_bigint::BigUint;
@@ -179,14 +179,37 @@ fn name(input: &str) -> PResult<'_, &str> {
     recognize(pair(satisfy(is_name_start), take_while(is_name_char))).parse(input)
 }
 
-/// Digits with single underscores between them (`1_000`, `ff_ff`).
-fn digit_part(is_digit: fn(char) -> bool) -> impl FnMut(&str) -> PResult<'_, &str> {
+/// Digits with single underscores between them (`1_000`, `ff_ff`): a run
+/// of digits, then any number of `_` + run. A trailing or doubled `_` is
+/// left unconsumed, which the literal's end check then reports. Scanned by
+/// hand because it is the hottest rule and must not allocate.
+fn digit_part(is_digit: fn(char) -> bool) -> impl Fn(&str) -> PResult<'_, &str> {
     move |input| {
-        recognize(pair(
-            take_while1(is_digit),
-            many0(pair(char('_'), take_while1(is_digit))),
-        ))
-        .parse(input)
+        let bytes = input.as_bytes();
+        let digit = |i: usize| bytes.get(i).is_some_and(|b| is_digit(char::from(*b)));
+        if !digit(0) {
+            return expected(input, "a digit");
+        }
+        let mut end = 1;
+        loop {
+            if digit(end) {
+                end += 1;
+            } else if bytes.get(end) == Some(&b'_') && digit(end + 1) {
+                end += 2;
+            } else {
+                return Ok((&input[end..], &input[..end]));
+            }
+        }
+    }
+}
+
+/// The text of a literal without its underscores, borrowed when it has none
+/// (the common case).
+fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
     }
 }
 
@@ -300,10 +323,14 @@ impl Grammar<'_> {
         operand: for<'x> fn(&Self, &'x str) -> PResult<'x, Expr>,
     ) -> PResult<'i, Expr> {
         let (input, first) = operand(self, input)?;
-        let (input, rest) = many0(pair(
-            preceded(ws, op),
-            cut(preceded(ws, |i| operand(self, i))),
-        ))
+        let (input, rest) = fold_many0(
+            pair(preceded(ws, op), cut(preceded(ws, |i| operand(self, i)))),
+            Vec::new,
+            |mut rest, item| {
+                rest.push(item);
+                rest
+            },
+        )
         .parse(input)?;
         if rest.is_empty() {
             Ok((input, first))
@@ -424,8 +451,7 @@ impl Grammar<'_> {
         let text = &input[..input.len() - rest.len()];
         check_literal_end(rest, "decimal")?;
         if fraction.is_some() || exponent {
-            let cleaned: String = text.chars().filter(|c| *c != '_').collect();
-            let x: f64 = cleaned.parse().unwrap_or(f64::NAN);
+            let x: f64 = without_underscores(text).parse().unwrap_or(f64::NAN);
             if x.is_nan() {
                 return fail(
                     input,
@@ -435,7 +461,7 @@ impl Grammar<'_> {
             return Ok((rest, Expr::Float(x)));
         }
         let int_text = int_part.unwrap_or("0");
-        let digits: String = int_text.chars().filter(|c| *c != '_').collect();
+        let digits = without_underscores(int_text);
         if digits.starts_with('0') && digits.bytes().any(|b| b != b'0') {
             return fail(
                 input,
@@ -491,7 +517,7 @@ impl Grammar<'_> {
         if rest.starts_with(is_name_char) {
             return fail(rest, FailureKind::Invalid(invalid_digit(rest, kind)));
         }
-        let digits: String = digits.chars().filter(|c| *c != '_').collect();
+        let digits = without_underscores(digits);
         let significant = digits.trim_start_matches('0').len();
         let bits = (significant as u32).saturating_mul(bits_per_digit) as f64;
         let value = self.int_literal(input, &digits, radix, bits)?;
