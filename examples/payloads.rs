@@ -112,6 +112,7 @@ impl Connection {
     fn open(addr: SocketAddr, timeout: Duration, width: usize) -> std::io::Result<Connection> {
         let stream = TcpStream::connect_timeout(&addr, timeout)?;
         stream.set_write_timeout(Some(timeout))?;
+        stream.set_nodelay(true)?;
         let mut connection = Connection {
             writer: stream.try_clone()?,
             reader: BufReader::new(stream),
@@ -248,10 +249,11 @@ fn main() {
         }
         let conn = connection.as_mut().expect("connected above");
         let started = Instant::now();
+        // One write for the line and its end, so that Nagle's algorithm
+        // does not hold the newline back until the payload is acknowledged.
         let sent = conn
             .writer
-            .write_all(row.payload.as_bytes())
-            .and_then(|()| conn.writer.write_all(b"\n"));
+            .write_all(format!("{}\n", row.payload).as_bytes());
         if let Err(e) = sent {
             println!("   send failed: {e}");
             connection = None;
