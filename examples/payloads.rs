@@ -97,6 +97,8 @@ fn parse_ranges(text: &str) -> Option<Vec<usize>> {
 /// What became of one attempt to read a line.
 enum Reply {
     Line(String),
+    /// The first [`MAX_REPLY_BYTES`] of a longer line.
+    TooLong(String),
     TimedOut,
     Closed,
     Failed(std::io::Error),
@@ -118,7 +120,9 @@ impl Connection {
             reader: BufReader::new(stream),
         };
         match connection.read_line(timeout) {
-            Reply::Line(greeting) => println!("   greeting: {}", clip(&greeting, width)),
+            Reply::Line(greeting) | Reply::TooLong(greeting) => {
+                println!("   greeting: {}", clip(&greeting, width));
+            }
             Reply::TimedOut => println!("   no greeting in {} s", secs(timeout)),
             Reply::Closed => println!("   closed by the server before any greeting"),
             Reply::Failed(e) => return Err(e),
@@ -141,16 +145,10 @@ impl Connection {
             let room = (MAX_REPLY_BYTES + 1).saturating_sub(line.len()) as u64;
             match self.reader.by_ref().take(room).read_until(b'\n', &mut line) {
                 Ok(0) if line.is_empty() => return Reply::Closed,
-                Ok(_)
-                    if line.ends_with(b"\n") || line.len() > MAX_REPLY_BYTES || line.is_empty() =>
-                {
-                    let text = String::from_utf8_lossy(&line);
-                    return Reply::Line(text.trim_end_matches(['\r', '\n']).to_string());
-                }
-                Ok(0) => {
-                    // End of stream after a partial line.
-                    return Reply::Line(String::from_utf8_lossy(&line).into_owned());
-                }
+                // The end of the stream after a partial line.
+                Ok(0) => return Reply::Line(text_of(&line)),
+                Ok(_) if line.ends_with(b"\n") => return Reply::Line(text_of(&line)),
+                Ok(_) if line.len() > MAX_REPLY_BYTES => return Reply::TooLong(text_of(&line)),
                 Ok(_) => continue,
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                     return Reply::TimedOut;
@@ -160,6 +158,12 @@ impl Connection {
             }
         }
     }
+}
+
+/// A reply line as text, without its line ending.
+fn text_of(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.trim_end_matches(['\r', '\n']).to_string()
 }
 
 fn secs(d: Duration) -> String {
@@ -273,6 +277,12 @@ fn main() {
                     clip(&line, options.width),
                     elapsed
                 );
+            }
+            Reply::TooLong(start) => {
+                // The rest of the line is still coming: start afresh.
+                let (shown, max) = (clip(&start, options.width), MAX_REPLY_BYTES);
+                println!("   -> {shown}  (more than {max} bytes; {elapsed:.1?})");
+                connection = None;
             }
             Reply::TimedOut => {
                 println!("   -> no reply in {} s", secs(options.timeout));
