@@ -89,4 +89,5 @@ pub fn functions() -> &'static [FunctionHelp] {
 pub const CONSTANTS: &[&str] = &["pi", "e", "tau", "inf", "nan"];
 
 /// The operators, for `/help`.
-pub const OPERATORS_HELP: &str = "+ - * / // % ** (^ is **), unary + -, parentheses; name = expr; _ is the last result";
+pub const OPERATORS_HELP: &str =
+    "+ - * / // % ** (^ is **), unary + -, parentheses; name = expr; _ is the last result";
