@@ -275,7 +275,7 @@ async fn shutdown_with_no_clients_returns() {
 async fn garbage_floods_do_not_hurt_other_clients() {
     let server = TestServer::start().await;
     let mut bystander = server.client().await;
-    let mut flooder = server.client().await;
+    let flooder = server.client().await;
     let mut garbage = Vec::new();
     let mut state: u32 = 0x9e37_79b9;
     for _ in 0..1_000_000 {
