@@ -1,0 +1,132 @@
+//! Evaluation of a parsed expression.
+//!
+//! A plain tree walk: the parser has already bounded the tree's depth, and
+//! [`Expr::Chain`] keeps long sums flat, so recursion here is bounded by
+//! [`Limits::max_depth`](super::Limits::max_depth). Work is charged to a
+//! [`Meter`] as it is done. Operands are evaluated left to right, as Python
+//! does, so the first error Python would raise is the one reported.
+
+use std::collections::HashMap;
+
+use super::ast::{BinaryOp, Callee, Expr, UnaryOp};
+use super::builtins;
+use super::error::{CalcError, CalcResult};
+use super::number::{self, Meter, Value};
+
+/// Where names that are not built-ins are looked up.
+pub trait Variables {
+    fn get(&self, name: &str) -> Option<&Value>;
+}
+
+impl Variables for HashMap<String, Value> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        HashMap::get(self, name)
+    }
+}
+
+/// No variables at all (one-shot evaluation).
+pub struct NoVariables;
+
+impl Variables for NoVariables {
+    fn get(&self, _: &str) -> Option<&Value> {
+        None
+    }
+}
+
+/// Evaluates `expr`, resolving variables in `variables`.
+pub fn evaluate(expr: &Expr, variables: &dyn Variables, meter: &mut Meter) -> CalcResult<Value> {
+    Evaluator { variables, meter }.eval(expr)
+}
+
+struct Evaluator<'a> {
+    variables: &'a dyn Variables,
+    meter: &'a mut Meter,
+}
+
+impl Evaluator<'_> {
+    fn eval(&mut self, expr: &Expr) -> CalcResult<Value> {
+        match expr {
+            Expr::Int(i) => {
+                self.meter.charge(1)?;
+                Ok(Value::Int(i.clone()))
+            }
+            Expr::Float(x) => Ok(Value::Float(*x)),
+            Expr::Constant(c) => Ok(Value::Float(c.value)),
+            Expr::Variable(name) => self.variable(name),
+            Expr::Unary { op, operand } => {
+                let v = self.eval(operand)?;
+                match op {
+                    UnaryOp::Minus => number::neg(&v, self.meter),
+                    UnaryOp::Plus => {
+                        self.meter.charge(1)?;
+                        Ok(v)
+                    }
+                }
+            }
+            Expr::Chain { first, rest } => {
+                let mut acc = self.eval(first)?;
+                for (op, operand) in rest {
+                    let rhs = self.eval(operand)?;
+                    acc = apply(*op, &acc, &rhs, self.meter)?;
+                }
+                Ok(acc)
+            }
+            Expr::Power { base, exponent } => {
+                let b = self.eval(base)?;
+                let e = self.eval(exponent)?;
+                number::pow(&b, &e, self.meter)
+            }
+            Expr::Call { callee, args } => self.call(callee, args),
+        }
+    }
+
+    fn variable(&mut self, name: &str) -> CalcResult<Value> {
+        if let Some(v) = self.variables.get(name) {
+            self.meter.charge(1)?; // big values are shared, not copied
+            return Ok(v.clone());
+        }
+        if builtins::function(name).is_some() {
+            return Err(CalcError::Type(format!(
+                "{name} is a function: call it, as in {name}(x)"
+            )));
+        }
+        Err(CalcError::UnknownName(name.to_string()))
+    }
+
+    fn call(&mut self, callee: &Callee, args: &[Expr]) -> CalcResult<Value> {
+        let function = match callee {
+            Callee::Builtin(f) => *f,
+            Callee::Other(name) => {
+                // Python looks the name up first (NameError), then evaluates
+                // the arguments, then finds the value is not callable.
+                let value = match builtins::constant(name) {
+                    Some(c) => Value::Float(c.value),
+                    None => self.variable(name)?,
+                };
+                for arg in args {
+                    self.eval(arg)?;
+                }
+                return Err(CalcError::Type(format!(
+                    "'{}' object is not callable",
+                    value.type_name()
+                )));
+            }
+        };
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval(arg)?);
+        }
+        function.call(&values, self.meter)
+    }
+}
+
+fn apply(op: BinaryOp, a: &Value, b: &Value, meter: &mut Meter) -> CalcResult<Value> {
+    match op {
+        BinaryOp::Add => number::add(a, b, meter),
+        BinaryOp::Sub => number::sub(a, b, meter),
+        BinaryOp::Mul => number::mul(a, b, meter),
+        BinaryOp::TrueDiv => number::true_div(a, b, meter),
+        BinaryOp::FloorDiv => number::floor_div(a, b, meter),
+        BinaryOp::Mod => number::modulo(a, b, meter),
+    }
+}
