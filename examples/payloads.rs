@@ -233,8 +233,9 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let plural = if rows.len() == 1 { "" } else { "s" };
     println!(
-        "server {addr}, {} payloads, {} s per reply",
+        "server {addr}, {} payload{plural}, {} s per reply",
         rows.len(),
         secs(options.timeout)
     );

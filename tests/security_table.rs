@@ -1,23 +1,35 @@
-//! Keeps SECURITY.md true: every safecalc reply its tables quote is checked
-//! against what safecalc really replies.
+//! Keeps SECURITY.md true: every safecalc reply, default and flag its tables
+//! quote is checked against what safecalc really does.
 //!
-//! - The payload table (at least 15 rows): each `calc` row's payload is
-//!   evaluated with a fresh `safecalc::calc::Session` on a 2 MiB stack, and
-//!   its reply (the value's `repr`, or `error: ` and the error) must be the
-//!   document's, character for character, within a few milliseconds.
-//! - The limits table: each limit's default must be `Limits::DEFAULT`'s, and
-//!   its error reply the one that limit's error prints.
+//! - The payload table (at least 15 rows, numbered from 1): each `calc` row's
+//!   payload is evaluated with a fresh `safecalc::calc::Session` on a 2 MiB
+//!   stack, and its reply (the value's `repr`, or `error: ` and the error)
+//!   must be the document's, character for character, quickly. Then every
+//!   row, `server` rows included, is sent over TCP to a real server on
+//!   127.0.0.1:0 (in this process), which must reply the same and then
+//!   still answer `6*7`.
+//! - The limits table and the server's protections table: each default must
+//!   be the code's, each flag must exist and set that very setting (and a
+//!   setting said to have no flag must have none), and each quoted reply
+//!   must be what the server sends: line too long, server full, idle, and
+//!   invalid UTF-8 over TCP.
 //!
-//! If this test fails after a deliberate change, update SECURITY.md (and
-//! check that teaching/README.md's transcript still tells the truth).
+//! The table format is described in `tests/support/payload_table.rs`, which
+//! `examples/payloads.rs` shares. If this test fails after a deliberate
+//! change, update SECURITY.md, and check that teaching/README.md and its
+//! transcripts still tell the truth.
 
 #[path = "support/payload_table.rs"]
 mod payload_table;
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use payload_table::{Check, Row};
 use safecalc::calc::{CalcError, Limits, Session};
+use safecalc::server::{Config, GREETING, ServeArgs, Server};
+use tokio_util::sync::CancellationToken;
 
 const SECURITY_MD: &str = include_str!("../SECURITY.md");
 
@@ -128,43 +140,79 @@ fn built_payloads_expand_as_python_would() {
     assert!(payload_table::build("'a' - 'b'").is_err());
 }
 
-/// One row of the limits table: `| what | `field` | default | flag | `error` |`.
-struct LimitRow {
-    field: String,
-    default: u64,
-    error: String,
-}
-
-const LIMITS_HEADER: &str = "| Limit | Field | Default | Server flag | Error reply |";
-
-fn limit_rows() -> Vec<LimitRow> {
+/// The cells of each row of the Markdown table whose header is `header`.
+fn table(header: &str) -> Vec<Vec<String>> {
     let mut lines = SECURITY_MD.lines();
     lines
         .by_ref()
-        .find(|l| l.trim() == LIMITS_HEADER)
-        .unwrap_or_else(|| panic!("SECURITY.md has no limits table ({LIMITS_HEADER})"));
+        .find(|l| l.trim() == header)
+        .unwrap_or_else(|| panic!("SECURITY.md has no table {header:?}"));
     lines.next().expect("the |---| line");
     lines
         .take_while(|l| l.trim_start().starts_with('|'))
         .map(|line| {
-            let cells: Vec<&str> = line
-                .trim()
-                .trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect();
-            assert_eq!(cells.len(), 5, "limits row {line:?}");
-            let unquote = |s: &str| s.trim_matches('`').to_string();
+            let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+            inner.split('|').map(|c| c.trim().to_string()).collect()
+        })
+        .collect()
+}
+
+/// One row of the limits table or of the server's protections table:
+/// `| what | `field` | default | `--flag` or prose | `error reply` |`.
+struct LimitRow {
+    field: String,
+    default: u64,
+    /// The flag, if the row names one.
+    flag: Option<String>,
+    reply: String,
+}
+
+const LIMITS_HEADER: &str = "| Limit | Field | Default | Server flag | Error reply |";
+const SERVER_HEADER: &str = "| Protection | Field | Default | Server flag | Reply |";
+
+fn limit_rows(header: &str) -> Vec<LimitRow> {
+    table(header)
+        .into_iter()
+        .map(|cells| {
+            assert_eq!(cells.len(), 5, "row {cells:?} of {header:?}");
+            let code = |s: &str| {
+                s.strip_prefix('`')
+                    .and_then(|s| s.strip_suffix('`'))
+                    .map(str::to_string)
+            };
             LimitRow {
-                field: unquote(cells[1]),
+                field: code(&cells[1]).expect("the field is a code span"),
                 default: cells[2]
                     .replace([',', '_'], "")
                     .parse()
                     .unwrap_or_else(|_| panic!("default {:?} is not a number", cells[2])),
-                error: unquote(cells[4]),
+                flag: code(&cells[3]),
+                reply: code(&cells[4]).expect("the reply is a code span"),
             }
         })
         .collect()
+}
+
+fn limit_row<'r>(rows: &'r [LimitRow], field: &str) -> &'r LimitRow {
+    rows.iter()
+        .find(|r| r.field == field)
+        .unwrap_or_else(|| panic!("SECURITY.md has no row for {field}"))
+}
+
+/// The server's flags, parsed as the binary parses them.
+#[derive(clap::Parser)]
+struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+/// The configuration the server would run with, given `flag value`.
+fn config_with(flag: &str, value: &str) -> Config {
+    use clap::Parser;
+    Cli::try_parse_from(["safecalc", flag, value])
+        .unwrap_or_else(|e| panic!("SECURITY.md names {flag}, which the server refuses: {e}"))
+        .serve
+        .config()
 }
 
 #[test]
@@ -203,18 +251,55 @@ fn the_limits_table_matches_the_code() {
             },
         ),
     ];
-    let rows = limit_rows();
+    let rows = limit_rows(LIMITS_HEADER);
     for (field, default, error) in expected {
-        let row = rows
-            .iter()
-            .find(|r| r.field == field)
-            .unwrap_or_else(|| panic!("SECURITY.md's limits table has no row for {field}"));
+        let row = limit_row(&rows, field);
         assert_eq!(row.default, default, "default of {field}");
         assert_eq!(
-            row.error,
+            row.reply,
             format!("error: {error}"),
             "error reply of {field}"
         );
+    }
+    assert_eq!(rows.len(), 5, "one row per field of Limits");
+}
+
+#[test]
+fn the_limits_tables_flags_reach_the_right_setting() {
+    type Read = fn(&Config) -> u64;
+    let settings: [(&str, Read); 8] = [
+        ("max_depth", |c| c.limits.max_depth as u64),
+        ("max_int_digits", |c| c.limits.max_int_digits as u64),
+        ("max_work", |c| c.limits.max_work),
+        ("max_input_bytes", |c| c.limits.max_input_bytes as u64),
+        ("max_variables", |c| c.limits.max_variables as u64),
+        ("max_line_bytes", |c| c.max_line_bytes as u64),
+        ("max_connections", |c| c.max_connections as u64),
+        ("idle_timeout", |c| {
+            c.idle_timeout.map_or(0, |d| d.as_secs())
+        }),
+    ];
+    let rows: Vec<LimitRow> = limit_rows(LIMITS_HEADER)
+        .into_iter()
+        .chain(limit_rows(SERVER_HEADER))
+        .collect();
+    let defaults = Config::default();
+    for (field, read) in settings {
+        let row = limit_row(&rows, field);
+        assert_eq!(row.default, read(&defaults), "the server's default {field}");
+        match &row.flag {
+            Some(flag) => assert_eq!(read(&config_with(flag, "7")), 7, "{flag} sets {field}"),
+            // The document says there is no flag: the obvious name must not
+            // exist either, or the table is out of date.
+            None => {
+                use clap::Parser;
+                let guess = format!("--{}", field.replace('_', "-"));
+                assert!(
+                    Cli::try_parse_from(["safecalc", guess.as_str(), "7"]).is_err(),
+                    "the server now has {guess}: name it in SECURITY.md"
+                );
+            }
+        }
     }
 }
 
@@ -260,5 +345,157 @@ fn each_limit_is_reached_by_the_error_the_table_quotes() {
                 max: d.max_variables
             })
         );
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Over TCP: the same rows (and the server's own protections) against a real
+// server on 127.0.0.1:0, in this process.
+
+/// How long any one reply may take before the test fails (a hang, not a
+/// performance measurement).
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Runs `f` with the address of an in-process server started with `config`,
+/// then shuts the server down and waits for it.
+fn with_server<T>(config: Config, f: impl FnOnce(SocketAddr) -> T) -> T {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = runtime
+        .block_on(Server::bind("127.0.0.1:0", config))
+        .expect("bind 127.0.0.1:0");
+    let addr = server.local_addr().expect("local address");
+    let shutdown = CancellationToken::new();
+    let task = runtime.spawn(server.run(shutdown.clone()));
+    let result = f(addr);
+    shutdown.cancel();
+    runtime.block_on(task).expect("the server stops cleanly");
+    result
+}
+
+/// A blocking line client, as `nc` would be.
+struct LineClient {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl LineClient {
+    /// Connects and returns the client with the first line it received.
+    fn connect(addr: SocketAddr) -> (LineClient, String) {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.set_write_timeout(Some(PATIENCE)).unwrap();
+        let mut client = LineClient {
+            writer: stream.try_clone().unwrap(),
+            reader: BufReader::new(stream),
+        };
+        let first = client.line();
+        (client, first)
+    }
+
+    /// Connects and checks the greeting.
+    fn greeted(addr: SocketAddr) -> LineClient {
+        let (client, greeting) = LineClient::connect(addr);
+        assert_eq!(greeting, GREETING);
+        client
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("send");
+    }
+
+    /// The next line, which must end with CR LF.
+    fn line(&mut self) -> String {
+        let mut bytes = Vec::new();
+        self.reader
+            .read_until(b'\n', &mut bytes)
+            .expect("a reply in time");
+        assert!(
+            bytes.ends_with(b"\r\n"),
+            "a reply line ends with CR LF: {:?}",
+            String::from_utf8_lossy(&bytes)
+        );
+        bytes.truncate(bytes.len() - 2);
+        String::from_utf8(bytes).expect("replies are UTF-8")
+    }
+
+    /// Sends one line and returns the one reply.
+    fn ask(&mut self, line: &str) -> String {
+        self.send(format!("{line}\n").as_bytes());
+        self.line()
+    }
+}
+
+#[test]
+fn every_row_is_what_the_server_replies_over_tcp() {
+    let rows = rows();
+    let failures = with_server(Config::default(), |addr| {
+        let mut failures = Vec::new();
+        for row in &rows {
+            // A connection per row, as each row stands alone.
+            let mut client = LineClient::greeted(addr);
+            let reply = client.ask(&row.payload);
+            if reply != row.safecalc {
+                failures.push(format!(
+                    "row {} ({}) over TCP:\n  SECURITY.md says: {}\n  the server replies: {}",
+                    row.number, row.shown, row.safecalc, reply
+                ));
+            }
+            // Whatever the row was, the session goes on.
+            let after = client.ask("6*7");
+            if after != "42" {
+                failures.push(format!("row {}: the next line got {after:?}", row.number));
+            }
+        }
+        failures
+    });
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn the_servers_protections_reply_as_the_table_says() {
+    let rows = limit_rows(SERVER_HEADER);
+
+    // A line one byte over the limit; the session goes on after it.
+    let too_long = &limit_row(&rows, "max_line_bytes").reply;
+    with_server(Config::default(), |addr| {
+        let mut client = LineClient::greeted(addr);
+        let line = "1".repeat(Config::default().max_line_bytes + 1);
+        assert_eq!(&client.ask(&line), too_long);
+        assert_eq!(client.ask("6*7"), "42");
+        // Invalid UTF-8 (0xC3 starts a two-byte sequence; '(' cannot end it).
+        client.send(b"\xc3(\n");
+        let reply = client.line();
+        assert!(
+            SECURITY_MD.contains(&format!("`{reply}`")),
+            "SECURITY.md must quote the invalid UTF-8 reply {reply:?}"
+        );
+        assert_eq!(client.ask("6*7"), "42");
+    });
+
+    // One client more than the cap.
+    let full = &limit_row(&rows, "max_connections").reply;
+    let config = Config {
+        max_connections: 1,
+        ..Config::default()
+    };
+    with_server(config, |addr| {
+        let mut first = LineClient::greeted(addr);
+        let (_, refusal) = LineClient::connect(addr);
+        assert_eq!(&refusal, full);
+        assert_eq!(first.ask("6*7"), "42", "the first client is unaffected");
+    });
+
+    // An idle client, with the timeout shortened to 1 s for the test.
+    let idle = &limit_row(&rows, "idle_timeout").reply;
+    let default_secs = Config::default().idle_timeout.expect("a default").as_secs();
+    let config = Config {
+        idle_timeout: Some(Duration::from_secs(1)),
+        ..Config::default()
+    };
+    with_server(config, |addr| {
+        let mut client = LineClient::greeted(addr);
+        let expected = idle.replace(&format!(" {default_secs} s"), " 1 s");
+        assert_ne!(&expected, idle, "the idle reply names the timeout");
+        assert_eq!(client.line(), expected);
     });
 }
