@@ -185,7 +185,7 @@ fn calc_help(out: &mut Vec<Action>) {
     let functions = calc::functions();
     if !functions.is_empty() {
         out.push(Action::Send("functions:".into()));
-        let shown = |f: &calc::FunctionHelp| {
+        let shown = |f: &calc::Builtin| {
             if f.signature.is_empty() {
                 f.name
             } else {
@@ -201,7 +201,11 @@ fn calc_help(out: &mut Vec<Action>) {
     }
     out.push(Action::Send(format!(
         "constants: {}",
-        calc::CONSTANTS.join(" ")
+        calc::CONSTANTS
+            .iter()
+            .map(|c| c.name)
+            .collect::<Vec<_>>()
+            .join(" ")
     )));
 }
 
