@@ -167,6 +167,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                     }
                 }
             }
+            // Frames already in the read buffer decode without touching the
+            // socket, so a client pipelining chat lines could run for
+            // thousands of lines before tokio makes this task yield, while
+            // the recipients it woke wait (tokio runs a task woken by this
+            // one on this worker, next). Taking a unit of tokio's budget per
+            // frame makes it yield every 128 or so, so the recipients drain
+            // their queues in step instead of overflowing them.
+            tokio::task::coop::consume_budget().await;
         }
     }
 }
