@@ -741,3 +741,41 @@ async fn shutdown_reaches_chatters_without_departure_noise() {
     }
     server.stop().await;
 }
+
+/// One client pipelines 20,000 chat lines as fast as TCP takes them, with
+/// no flow control at all; a reader that keeps reading gets every one and
+/// is not dropped. (Before the handler yielded per frame, the sender's task
+/// relayed a few thousand buffered lines before the reader's task could
+/// run, and the reader's queue overflowed. This runtime has one thread, so
+/// the interleaving is the same on every run.)
+#[tokio::test]
+async fn a_pipelining_sender_does_not_starve_a_reader_of_cpu() {
+    const LINES: usize = 20_000;
+    let server = TestServer::with_config(Config {
+        chat: ChatConfig {
+            rate: 0,
+            queue: 512,
+            ..ChatConfig::default()
+        },
+        ..Config::default()
+    })
+    .await;
+    let mut reader = Chatter::join(&server, "reader", Some("#lobby")).await;
+    let mut sender = Chatter::join(&server, "sender", Some("#lobby")).await;
+    reader.sync().await;
+    let padding = "q".repeat(100);
+    let mut bytes = String::new();
+    for i in 0..LINES {
+        bytes.push_str(&format!("{i} {padding}\n"));
+    }
+    let write = tokio::spawn(async move {
+        sender.client.send_bytes(bytes.as_bytes()).await;
+        sender
+    });
+    for i in 0..LINES {
+        assert_eq!(reader.line().await, format!("<sender> {i} {padding}"));
+    }
+    let _sender = write.await.expect("writer");
+    assert_eq!(server.chat.counts().chatting, 2, "nobody was dropped");
+    server.stop().await;
+}
