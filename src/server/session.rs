@@ -355,6 +355,40 @@ mod tests {
         assert_eq!(line(&mut s, "a\0b\x07"), vec![send("a\0b\x07")]);
     }
 
+    /// Two sessions on one hub talk without a socket: what a session sends
+    /// to others lands in their inboxes; its own replies are its actions.
+    #[test]
+    fn sessions_chat_through_a_hub() {
+        let hub = ChatHub::new(ChatConfig::default());
+        let stats = Arc::new(Stats::new());
+        let (member, _a_inbox) = hub.register();
+        let mut a = Session::new(calc::Limits::DEFAULT, Arc::clone(&stats), member);
+        let (member, mut b_inbox) = hub.register();
+        let mut b = Session::new(calc::Limits::DEFAULT, Arc::clone(&stats), member);
+        line(&mut a, "/nick ann");
+        line(&mut b, "/chat");
+        assert_eq!(line(&mut a, "/chat").len(), 2);
+        assert_eq!(a.mode(), Mode::Chat);
+        assert_eq!(line(&mut a, "hi \x1b[2J"), vec![]);
+        assert_eq!(line(&mut a, "/calc 6*7"), vec![send("<ann> 6*7 = 42")]);
+        let mut got = Vec::new();
+        while let Ok(l) = b_inbox.messages.try_recv() {
+            got.push(l.to_string());
+        }
+        assert_eq!(
+            got,
+            ["-- ann joined #lobby", "<ann> hi ?[2J", "<ann> 6*7 = 42"]
+        );
+        line(&mut a, "/calc");
+        assert_eq!(a.mode(), Mode::Calc);
+        drop(a);
+        assert_eq!(
+            b_inbox.messages.try_recv().unwrap().as_ref(),
+            "-- ann left #lobby"
+        );
+        assert_eq!(hub.counts().members, 1);
+    }
+
     /// Needs the real calculator (branch main): the placeholder has no
     /// variables or operators.
     #[test]

@@ -20,10 +20,10 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::names::{Nick, RoomName};
+use super::names::{MAX_NICK_CHARS, Nick, RoomName};
 use super::rate::TokenBucket;
 use super::{ChatConfig, ChatError, Departure, MAX_LISTED_NAMES, MAX_MESSAGE_BYTES};
-use crate::server::text::clean;
+use crate::server::text::{clean, printable};
 
 /// A member's number, unique for the life of the hub.
 pub type MemberId = u64;
@@ -244,26 +244,24 @@ impl State {
         }
     }
 
-    /// Takes member `id` out of its room (announcing `-- nick left #room`
-    /// with `why` to those who stay) and drops the room if it is now empty.
-    fn leave_room(&mut self, id: MemberId, why: &str, overflowed: &mut Vec<MemberId>) {
+    /// Takes member `id` out of its room and drops the room if it is now
+    /// empty. With `why`, those who stay hear `-- nick left #room{why}`.
+    fn leave_room(&mut self, id: MemberId, why: Option<&str>, overflowed: &mut Vec<MemberId>) {
         let Some(member) = self.members.get_mut(&id) else {
             return;
         };
         let Some(room) = member.room.take() else {
             return;
         };
-        let line: Line = format!("-- {} left {room}{why}", member.nick).into();
-        let now_empty = match self.rooms.get_mut(&room) {
-            Some(r) => {
-                r.members.remove(&id);
-                r.members.is_empty()
-            }
-            None => false,
-        };
+        let nick = member.nick.clone();
+        let now_empty = self.rooms.get_mut(&room).is_some_and(|r| {
+            r.members.remove(&id);
+            r.members.is_empty()
+        });
         if now_empty {
             self.rooms.remove(&room);
-        } else {
+        } else if let Some(why) = why {
+            let line: Line = format!("-- {nick} left {room}{why}").into();
             self.to_room(&room, None, &line, overflowed);
         }
     }
@@ -275,17 +273,7 @@ impl State {
         why: Departure,
         overflowed: &mut Vec<MemberId>,
     ) -> Option<CancellationToken> {
-        if why.announced() {
-            self.leave_room(id, why.suffix(), overflowed);
-        } else if let Some(room) = self.members.get_mut(&id).and_then(|m| m.room.take()) {
-            let now_empty = self.rooms.get_mut(&room).is_some_and(|r| {
-                r.members.remove(&id);
-                r.members.is_empty()
-            });
-            if now_empty {
-                self.rooms.remove(&room);
-            }
-        }
+        self.leave_room(id, why.announcement(), overflowed);
         let member = self.members.remove(&id)?;
         if self.nicks.get(&member.nick.folded()) == Some(&id) {
             self.nicks.remove(&member.nick.folded());
@@ -393,7 +381,7 @@ impl ChatMember {
             let already = member.room.as_ref() == Some(&room);
             if !already {
                 let nick = member.nick.clone();
-                state.leave_room(id, "", overflowed);
+                state.leave_room(id, Some(""), overflowed);
                 let line: Line = format!("-- {nick} joined {room}").into();
                 state.to_room(&room, None, &line, overflowed);
                 state
@@ -430,7 +418,7 @@ impl ChatMember {
     pub fn part(&mut self) {
         let id = self.id;
         self.hub
-            .with_state(|state, overflowed| state.leave_room(id, "", overflowed));
+            .with_state(|state, overflowed| state.leave_room(id, Some(""), overflowed));
     }
 
     /// Sends `text` to the room as `<nick> text` and keeps it in history.
@@ -496,7 +484,7 @@ impl ChatMember {
     pub fn msg(&mut self, to: &str, text: &str) -> Result<(), ChatError> {
         let text = message_text(text)?;
         let id = self.id;
-        let unknown = || ChatError::NoSuchNick(crate::server::text::printable(to, 32));
+        let unknown = || ChatError::NoSuchNick(printable(to, MAX_NICK_CHARS));
         let target = Nick::parse(to).ok_or_else(unknown)?;
         self.room()?.ok_or(ChatError::NotChatting)?;
         self.rate_limit()?;

@@ -137,19 +137,16 @@ pub enum Departure {
 }
 
 impl Departure {
-    fn announced(self) -> bool {
-        self != Departure::Shutdown
-    }
-
-    /// What follows `-- nick left #room` in the announcement.
-    fn suffix(self) -> &'static str {
-        match self {
+    /// What follows `-- nick left #room` in the announcement, or `None`
+    /// for no announcement.
+    fn announcement(self) -> Option<&'static str> {
+        Some(match self {
             Departure::Quit => " (quit)",
             Departure::Closed => " (connection closed)",
             Departure::Lost => " (connection lost)",
             Departure::Idle => " (idle)",
             Departure::Overflow => " (disconnected: not reading)",
-            Departure::Shutdown => "",
-        }
+            Departure::Shutdown => return None,
+        })
     }
 }
