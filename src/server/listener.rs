@@ -240,6 +240,8 @@ impl Accepting {
         self.next_id += 1;
         let span = info_span!("conn", id = self.next_id, %peer);
         let open = self.stats.connection_opened();
+        // Every client is a chat member (with a guest nick) from the
+        // start; the member leaves the hub when the handler drops it.
         let (member, inbox) = self.chat.register();
         let handler = Handler {
             connection: Connection::new(stream, self.config.max_line_bytes),
