@@ -11,8 +11,9 @@
 //! - The limits table and the server's protections table: each default must
 //!   be the code's, each flag must exist and set that very setting (and a
 //!   setting said to have no flag must have none), and each quoted reply
-//!   must be what the server sends: line too long, server full, idle, and
-//!   invalid UTF-8 over TCP.
+//!   must be what the server sends over TCP: line too long, invalid UTF-8,
+//!   server full, idle, and in chat mode the flood limit, the message cap
+//!   and the terminal-injection example (`\x1b[2J` arrives as `?[2J`).
 //!
 //! The table format is described in `tests/support/payload_table.rs`, which
 //! `examples/payloads.rs` shares. If this test fails after a deliberate
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use payload_table::{Check, Row};
 use safecalc::calc::{CalcError, Limits, Session};
+use safecalc::server::chat::MAX_MESSAGE_BYTES;
 use safecalc::server::{Config, GREETING, ServeArgs, Server};
 use tokio_util::sync::CancellationToken;
 
@@ -164,7 +166,8 @@ struct LimitRow {
     default: u64,
     /// The flag, if the row names one.
     flag: Option<String>,
-    reply: String,
+    /// The exact reply, if the row quotes one (a code span).
+    reply: Option<String>,
 }
 
 const LIMITS_HEADER: &str = "| Limit | Field | Default | Server flag | Error reply |";
@@ -187,7 +190,7 @@ fn limit_rows(header: &str) -> Vec<LimitRow> {
                     .parse()
                     .unwrap_or_else(|_| panic!("default {:?} is not a number", cells[2])),
                 flag: code(&cells[3]),
-                reply: code(&cells[4]).expect("the reply is a code span"),
+                reply: code(&cells[4]),
             }
         })
         .collect()
@@ -257,7 +260,7 @@ fn the_limits_table_matches_the_code() {
         assert_eq!(row.default, default, "default of {field}");
         assert_eq!(
             row.reply,
-            format!("error: {error}"),
+            Some(format!("error: {error}")),
             "error reply of {field}"
         );
     }
@@ -267,7 +270,7 @@ fn the_limits_table_matches_the_code() {
 #[test]
 fn the_limits_tables_flags_reach_the_right_setting() {
     type Read = fn(&Config) -> u64;
-    let settings: [(&str, Read); 8] = [
+    let settings: [(&str, Read); 12] = [
         ("max_depth", |c| c.limits.max_depth as u64),
         ("max_int_digits", |c| c.limits.max_int_digits as u64),
         ("max_work", |c| c.limits.max_work),
@@ -278,6 +281,10 @@ fn the_limits_tables_flags_reach_the_right_setting() {
         ("idle_timeout", |c| {
             c.idle_timeout.map_or(0, |d| d.as_secs())
         }),
+        ("chat.rate", |c| u64::from(c.chat.rate)),
+        ("chat.queue", |c| c.chat.queue as u64),
+        ("chat.history", |c| c.chat.history as u64),
+        ("chat::MAX_MESSAGE_BYTES", |_| MAX_MESSAGE_BYTES as u64),
     ];
     let rows: Vec<LimitRow> = limit_rows(LIMITS_HEADER)
         .into_iter()
@@ -293,7 +300,8 @@ fn the_limits_tables_flags_reach_the_right_setting() {
             // exist either, or the table is out of date.
             None => {
                 use clap::Parser;
-                let guess = format!("--{}", field.replace('_', "-"));
+                let name = field.rsplit([':', '.']).next().unwrap_or(field);
+                let guess = format!("--{}", name.to_lowercase().replace('_', "-"));
                 assert!(
                     Cli::try_parse_from(["safecalc", guess.as_str(), "7"]).is_err(),
                     "the server now has {guess}: name it in SECURITY.md"
@@ -456,7 +464,13 @@ fn the_servers_protections_reply_as_the_table_says() {
     let rows = limit_rows(SERVER_HEADER);
 
     // A line one byte over the limit; the session goes on after it.
-    let too_long = &limit_row(&rows, "max_line_bytes").reply;
+    let reply = |field| {
+        limit_row(&rows, field)
+            .reply
+            .clone()
+            .unwrap_or_else(|| panic!("SECURITY.md quotes no reply for {field}"))
+    };
+    let too_long = &reply("max_line_bytes");
     with_server(Config::default(), |addr| {
         let mut client = LineClient::greeted(addr);
         let line = "1".repeat(Config::default().max_line_bytes + 1);
@@ -473,7 +487,7 @@ fn the_servers_protections_reply_as_the_table_says() {
     });
 
     // One client more than the cap.
-    let full = &limit_row(&rows, "max_connections").reply;
+    let full = &reply("max_connections");
     let config = Config {
         max_connections: 1,
         ..Config::default()
@@ -486,7 +500,7 @@ fn the_servers_protections_reply_as_the_table_says() {
     });
 
     // An idle client, with the timeout shortened to 1 s for the test.
-    let idle = &limit_row(&rows, "idle_timeout").reply;
+    let idle = &reply("idle_timeout");
     let default_secs = Config::default().idle_timeout.expect("a default").as_secs();
     let config = Config {
         idle_timeout: Some(Duration::from_secs(1)),
@@ -497,5 +511,68 @@ fn the_servers_protections_reply_as_the_table_says() {
         let expected = idle.replace(&format!(" {default_secs} s"), " 1 s");
         assert_ne!(&expected, idle, "the idle reply names the timeout");
         assert_eq!(client.line(), expected);
+    });
+}
+
+impl LineClient {
+    /// Reads lines until `wanted` arrives (other users' announcements may
+    /// come first), failing after 50 other lines.
+    fn wait_for(&mut self, wanted: &str) {
+        self.wait_until(|line| line == wanted);
+    }
+
+    /// Reads lines until one satisfies `done`, failing after 50 others.
+    fn wait_until(&mut self, done: impl Fn(&str) -> bool) {
+        let mut seen = Vec::new();
+        while seen.len() < 50 {
+            let line = self.line();
+            if done(&line) {
+                return;
+            }
+            seen.push(line);
+        }
+        panic!("no such line in {seen:?}");
+    }
+}
+
+#[test]
+fn chat_protections_reply_as_the_table_says() {
+    let rows = limit_rows(SERVER_HEADER);
+    let reply = |field| {
+        limit_row(&rows, field)
+            .reply
+            .clone()
+            .expect("a quoted reply")
+    };
+
+    with_server(Config::default(), |addr| {
+        let mut alice = LineClient::greeted(addr);
+        let mut bob = LineClient::greeted(addr);
+        assert!(alice.ask("/nick alice").contains("alice"));
+        assert!(alice.ask("/chat").starts_with("chat mode"));
+        bob.send(b"/chat\n");
+        bob.wait_until(|line| line.starts_with("-- you joined #lobby"));
+
+        // Terminal injection: the document's example arrives cleaned.
+        assert!(
+            SECURITY_MD.contains("`\\x1b[2J`") && SECURITY_MD.contains("`?[2J`"),
+            "SECURITY.md quotes the injection example"
+        );
+        alice.send(b"\x1b[2J\n");
+        bob.wait_for("<alice> ?[2J");
+
+        // A message one byte over the limit.
+        alice.send(format!("{}\n", "m".repeat(MAX_MESSAGE_BYTES + 1)).as_bytes());
+        alice.wait_for(&reply("chat::MAX_MESSAGE_BYTES"));
+    });
+
+    // Flooding: the burst is five seconds' worth of the rate.
+    let mut config = Config::default();
+    config.chat.rate = 1;
+    with_server(config, |addr| {
+        let mut alice = LineClient::greeted(addr);
+        assert!(alice.ask("/chat").starts_with("chat mode"));
+        alice.send("flood\n".repeat(20).as_bytes());
+        alice.wait_for(&reply("chat.rate"));
     });
 }
