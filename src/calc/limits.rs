@@ -20,9 +20,10 @@ pub struct Limits {
     pub max_int_digits: usize,
     /// Work budget for one evaluation, in units of about a quarter of a
     /// nanosecond (one word-by-word multiply-add of a big product). The
-    /// default lets `factorial(1700)` or a dozen 4,000-digit powers through,
-    /// and keeps the slowest 4 KiB line we could construct (see
-    /// `examples/worst_lines.rs`) well under a millisecond.
+    /// default lets `factorial(1558)` (4,300 digits, the largest allowed)
+    /// or a dozen 4,000-digit powers through, and keeps the slowest 4 KiB
+    /// line we could construct (see `examples/worst_lines.rs`) under a
+    /// millisecond.
     pub max_work: u64,
     /// Longest accepted input, in bytes.
     pub max_input_bytes: usize,
