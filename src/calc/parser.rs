@@ -20,16 +20,21 @@
 //! the stack is in danger. Chains of `+` or `*` do not nest at all. Nothing
 //! here backtracks over more than one token, so parsing is linear in the
 //! input (no super-linear blow-up on `-----1`).
+//!
+//! Speed: this is the hot path of every request, so the rules that run once
+//! per token choose by looking at the next byte instead of trying
+//! alternatives in turn, the error type is two words (messages are only
+//! formatted when a [`CalcError`] is made), and short decimal integers are
+//! converted on the spot. `benches/evaluators.rs` and `scripts/evalcount.sh`
+//! measure it.
 
 use std::cell::Cell;
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while};
-use nom::character::complete::{char, satisfy};
-use nom::combinator::{cut, not, opt, recognize, value};
+use nom::character::complete::char;
+use nom::combinator::{cut, not, opt};
 use nom::error::{ErrorKind, ParseError};
-use nom::multi::fold_many0;
-use nom::sequence::{pair, preceded, terminated};
+use nom::sequence::preceded;
 use nom::{IResult, Parser};
 use num_bigint::BigUint;
 use num_traits::Num;
@@ -66,18 +71,28 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
 
 /// Why parsing stopped, and where (as the length of the unparsed rest, so
 /// that it is independent of which sub-slice the failing parser saw).
-#[derive(Debug, Clone, PartialEq)]
+/// Small and free of allocations: failing is part of normal parsing (every
+/// chain ends with an operator that is not there).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Failure {
     remaining: usize,
     kind: FailureKind,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum FailureKind {
     /// What the grammar expected at this point.
     Expected(&'static str),
     /// A malformed token, with Python's wording.
-    Invalid(String),
+    Invalid(&'static str),
+    /// `invalid {kind} literal`, as for `1abc`.
+    InvalidLiteral(&'static str),
+    /// `invalid digit '{digit}' in {kind} literal` (or `invalid {kind}
+    /// literal` when no digit-like character is to blame).
+    InvalidDigit {
+        kind: &'static str,
+        digit: Option<char>,
+    },
     TooDeep,
     IntTooLarge,
 }
@@ -101,7 +116,13 @@ impl Failure {
         };
         let message = match self.kind {
             FailureKind::Expected(what) => format!("expected {what}, found {found}"),
-            FailureKind::Invalid(message) => message,
+            FailureKind::Invalid(message) => message.to_string(),
+            FailureKind::InvalidLiteral(kind) => format!("invalid {kind} literal"),
+            FailureKind::InvalidDigit {
+                kind,
+                digit: Some(c),
+            } => format!("invalid digit '{c}' in {kind} literal"),
+            FailureKind::InvalidDigit { kind, digit: None } => format!("invalid {kind} literal"),
             FailureKind::TooDeep => {
                 return CalcError::TooDeep {
                     max: limits.max_depth,
@@ -156,51 +177,78 @@ fn expected<'i, T>(input: &'i str, what: &'static str) -> PResult<'i, T> {
     )))
 }
 
+/// The next byte, if any.
+#[inline]
+fn peek(input: &str) -> Option<u8> {
+    input.as_bytes().first().copied()
+}
+
+/// The longest prefix of bytes that satisfy `accept`, split off.
+#[inline]
+fn take_bytes(input: &str, accept: impl Fn(u8) -> bool) -> (&str, &str) {
+    let end = input
+        .as_bytes()
+        .iter()
+        .position(|&b| !accept(b))
+        .unwrap_or(input.len());
+    // `accept` only takes ASCII bytes, so `end` is a char boundary.
+    (&input[end..], &input[..end])
+}
+
 /// Python's insignificant white space inside a line.
+#[inline]
 fn ws(input: &str) -> PResult<'_, &str> {
-    take_while(|c| matches!(c, ' ' | '\t' | '\x0c')).parse(input)
+    Ok(take_bytes(input, |b| matches!(b, b' ' | b'\t' | b'\x0c')))
 }
 
 /// White space allowed at the end of the input (a trailing newline, as
 /// `eval("1+1\n")` accepts).
 fn trailing_ws(input: &str) -> PResult<'_, &str> {
-    take_while(|c| matches!(c, ' ' | '\t' | '\x0c' | '\r' | '\n')).parse(input)
-}
-
-fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
+    Ok(take_bytes(input, |b| {
+        matches!(b, b' ' | b'\t' | b'\x0c' | b'\r' | b'\n')
+    }))
 }
 
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 fn name(input: &str) -> PResult<'_, &str> {
-    recognize(pair(satisfy(is_name_start), take_while(is_name_char))).parse(input)
+    match peek(input) {
+        Some(b) if b.is_ascii_alphabetic() || b == b'_' => Ok(take_bytes(input, is_name_byte)),
+        _ => expected(input, "a name"),
+    }
 }
 
 /// Digits with single underscores between them (`1_000`, `ff_ff`): a run
 /// of digits, then any number of `_` + run. A trailing or doubled `_` is
 /// left unconsumed, which the literal's end check then reports. Scanned by
 /// hand because it is the hottest rule and must not allocate.
-fn digit_part(is_digit: fn(char) -> bool) -> impl Fn(&str) -> PResult<'_, &str> {
-    move |input| {
-        let bytes = input.as_bytes();
-        let digit = |i: usize| bytes.get(i).is_some_and(|b| is_digit(char::from(*b)));
-        if !digit(0) {
-            return expected(input, "a digit");
-        }
-        let mut end = 1;
-        loop {
-            if digit(end) {
-                end += 1;
-            } else if bytes.get(end) == Some(&b'_') && digit(end + 1) {
-                end += 2;
-            } else {
-                return Ok((&input[end..], &input[..end]));
-            }
+#[inline]
+fn digit_part(input: &str, is_digit: impl Fn(u8) -> bool) -> PResult<'_, &str> {
+    let bytes = input.as_bytes();
+    let digit = |i: usize| bytes.get(i).is_some_and(|&b| is_digit(b));
+    if !digit(0) {
+        return expected(input, "a digit");
+    }
+    let mut end = 1;
+    loop {
+        if digit(end) {
+            end += 1;
+        } else if bytes.get(end) == Some(&b'_') && digit(end + 1) {
+            end += 2;
+        } else {
+            return Ok((&input[end..], &input[..end]));
         }
     }
+}
+
+fn decimal_digits(input: &str) -> PResult<'_, &str> {
+    digit_part(input, |b| b.is_ascii_digit())
 }
 
 /// The text of a literal without its underscores, borrowed when it has none
@@ -214,34 +262,39 @@ fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn additive_op(input: &str) -> PResult<'_, BinaryOp> {
-    alt((
-        value(BinaryOp::Add, char('+')),
-        value(BinaryOp::Sub, char('-')),
-    ))
-    .parse(input)
+    match peek(input) {
+        Some(b'+') => Ok((&input[1..], BinaryOp::Add)),
+        Some(b'-') => Ok((&input[1..], BinaryOp::Sub)),
+        _ => expected(input, "'+' or '-'"),
+    }
 }
 
 fn multiplicative_op(input: &str) -> PResult<'_, BinaryOp> {
-    alt((
-        value(BinaryOp::FloorDiv, tag("//")),
-        value(BinaryOp::TrueDiv, char('/')),
-        value(BinaryOp::Mod, char('%')),
+    match input.as_bytes() {
+        [b'/', b'/', ..] => Ok((&input[2..], BinaryOp::FloorDiv)),
+        [b'/', ..] => Ok((&input[1..], BinaryOp::TrueDiv)),
+        [b'%', ..] => Ok((&input[1..], BinaryOp::Mod)),
         // `*` but not the first half of `**`.
-        value(BinaryOp::Mul, terminated(char('*'), not(char('*')))),
-    ))
-    .parse(input)
+        [b'*', b'*', ..] => expected(input, "'*', '/', '//' or '%'"),
+        [b'*', ..] => Ok((&input[1..], BinaryOp::Mul)),
+        _ => expected(input, "'*', '/', '//' or '%'"),
+    }
 }
 
 fn power_op(input: &str) -> PResult<'_, &str> {
-    alt((tag("**"), tag("^"))).parse(input)
+    match input.as_bytes() {
+        [b'*', b'*', ..] => Ok((&input[2..], &input[..2])),
+        [b'^', ..] => Ok((&input[1..], &input[..1])),
+        _ => expected(input, "'**'"),
+    }
 }
 
 fn unary_op(input: &str) -> PResult<'_, UnaryOp> {
-    alt((
-        value(UnaryOp::Plus, char('+')),
-        value(UnaryOp::Minus, char('-')),
-    ))
-    .parse(input)
+    match peek(input) {
+        Some(b'+') => Ok((&input[1..], UnaryOp::Plus)),
+        Some(b'-') => Ok((&input[1..], UnaryOp::Minus)),
+        _ => expected(input, "'+' or '-'"),
+    }
 }
 
 /// The grammar, with the state it needs: the limits and the current depth.
@@ -296,7 +349,7 @@ impl Grammar<'_> {
         if rest.is_empty() {
             Ok((rest, statement))
         } else if rest.starts_with(')') {
-            fail(rest, FailureKind::Invalid("unmatched ')'".into()))
+            fail(rest, FailureKind::Invalid("unmatched ')'"))
         } else {
             fail(
                 rest,
@@ -322,16 +375,16 @@ impl Grammar<'_> {
         op: fn(&str) -> PResult<'_, BinaryOp>,
         operand: for<'x> fn(&Self, &'x str) -> PResult<'x, Expr>,
     ) -> PResult<'i, Expr> {
-        let (input, first) = operand(self, input)?;
-        let (input, rest) = fold_many0(
-            pair(preceded(ws, op), cut(preceded(ws, |i| operand(self, i)))),
-            Vec::new,
-            |mut rest, item| {
-                rest.push(item);
-                rest
-            },
-        )
-        .parse(input)?;
+        let (mut input, first) = operand(self, input)?;
+        let mut rest = Vec::new();
+        loop {
+            let Ok((after_op, op)) = op(ws(input)?.0) else {
+                break;
+            };
+            let (after, e) = operand(self, ws(after_op)?.0).map_err(as_failure)?;
+            rest.push((op, e));
+            input = after;
+        }
         if rest.is_empty() {
             Ok((input, first))
         } else {
@@ -343,44 +396,51 @@ impl Grammar<'_> {
     /// Unary signs are read in a loop, not by recursion, but each still
     /// counts as a level, since evaluating and dropping them recurses.
     fn factor<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
-        let mut signs = Vec::new();
+        let mut count = 0;
         let mut rest = input;
-        while let Ok((after, op)) = terminated(unary_op, ws).parse(rest) {
-            signs.push(op);
-            rest = after;
+        while let Ok((after, _)) = unary_op(rest) {
+            count += 1;
+            rest = ws(after)?.0;
         }
-        if signs.is_empty() {
+        if count == 0 {
             return self.power(input);
         }
-        let _guard = self.enter(rest, signs.len())?;
-        let (rest, mut e) = cut(|i| self.power(i)).parse(rest)?;
-        for op in signs.into_iter().rev() {
+        let _guard = self.enter(rest, count)?;
+        let (after, mut e) = self.power(rest).map_err(as_failure)?;
+        // The signs, innermost (rightmost) first, read back from the text
+        // instead of being collected.
+        let signs = &input[..input.len() - rest.len()];
+        for b in signs.bytes().rev() {
+            let op = match b {
+                b'+' => UnaryOp::Plus,
+                b'-' => UnaryOp::Minus,
+                _ => continue, // white space
+            };
             e = Expr::Unary {
                 op,
                 operand: Box::new(e),
             };
         }
-        Ok((rest, e))
+        Ok((after, e))
     }
 
     fn power<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
         let (input, base) = self.primary(input)?;
-        let Ok((after_op, _)) = preceded(ws, power_op).parse(input) else {
+        let Ok((after_op, _)) = power_op(ws(input)?.0) else {
             return Ok((input, base));
         };
         let _guard = self.enter(after_op, 1)?;
-        let (rest, exponent) = cut(preceded(ws, |i| self.factor(i))).parse(after_op)?;
+        let (rest, exponent) = self.factor(ws(after_op)?.0).map_err(as_failure)?;
         let base = Box::new(base);
         let exponent = Box::new(exponent);
         Ok((rest, Expr::Power { base, exponent }))
     }
 
     fn primary<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
-        match input.chars().next() {
-            Some(c) if c.is_ascii_digit() => self.number(input),
-            Some('.') if input[1..].starts_with(|c: char| c.is_ascii_digit()) => self.number(input),
-            Some(c) if is_name_start(c) => self.name_or_call(input),
-            Some('(') => self.parenthesized(input),
+        match input.as_bytes() {
+            [b'0'..=b'9', ..] | [b'.', b'0'..=b'9', ..] => self.number(input),
+            [b'a'..=b'z' | b'A'..=b'Z' | b'_', ..] => self.name_or_call(input),
+            [b'(', ..] => self.parenthesized(input),
             _ => expected(input, OPERAND),
         }
     }
@@ -388,11 +448,11 @@ impl Grammar<'_> {
     fn parenthesized<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
         let (input, _) = char('(').parse(input)?;
         let _guard = self.enter(input, 1)?;
-        let (input, e) = cut(preceded(ws, |i| self.expr(i))).parse(input)?;
+        let (input, e) = self.expr(ws(input)?.0).map_err(as_failure)?;
         let (input, _) = ws(input)?;
-        match char::<_, Failure>(')').parse(input) {
-            Ok((rest, _)) => Ok((rest, e)),
-            Err(_) => fail(input, FailureKind::Expected("')'")),
+        match peek(input) {
+            Some(b')') => Ok((&input[1..], e)),
+            _ => fail(input, FailureKind::Expected("')'")),
         }
     }
 
@@ -434,6 +494,9 @@ impl Grammar<'_> {
 
     /// A numeric literal, by Python's tokenizer rules.
     fn number<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+        if let Some(done) = self.small_int(input) {
+            return Ok(done);
+        }
         let radix = match input.get(..2) {
             Some("0x" | "0X") => Some((16, "hexadecimal", 4)),
             Some("0o" | "0O") => Some((8, "octal", 3)),
@@ -443,20 +506,24 @@ impl Grammar<'_> {
         if let Some((radix, kind, bits_per_digit)) = radix {
             return self.radix_number(input, radix, kind, bits_per_digit);
         }
-        let digits = digit_part(|c| c.is_ascii_digit());
-        let (rest, int_part) = opt(digits).parse(input)?;
-        let (rest, fraction) =
-            opt(preceded(char('.'), opt(digit_part(|c| c.is_ascii_digit())))).parse(rest)?;
+        let (rest, int_part) = match decimal_digits(input) {
+            Ok((rest, digits)) => (rest, Some(digits)),
+            Err(_) => (input, None),
+        };
+        let (rest, fraction) = match rest.strip_prefix('.') {
+            Some(after_dot) => (
+                decimal_digits(after_dot).map_or(after_dot, |(r, _)| r),
+                true,
+            ),
+            None => (rest, false),
+        };
         let (rest, exponent) = self.exponent(rest)?;
         let text = &input[..input.len() - rest.len()];
         check_literal_end(rest, "decimal")?;
-        if fraction.is_some() || exponent {
+        if fraction || exponent {
             let x: f64 = without_underscores(text).parse().unwrap_or(f64::NAN);
             if x.is_nan() {
-                return fail(
-                    input,
-                    FailureKind::Invalid("invalid decimal literal".into()),
-                );
+                return fail(input, FailureKind::Invalid("invalid decimal literal"));
             }
             return Ok((rest, Expr::Float(x)));
         }
@@ -465,9 +532,7 @@ impl Grammar<'_> {
         if digits.starts_with('0') && digits.bytes().any(|b| b != b'0') {
             return fail(
                 input,
-                FailureKind::Invalid(
-                    "leading zeros in decimal integer literals are not permitted".into(),
-                ),
+                FailureKind::Invalid("leading zeros in decimal integer literals are not permitted"),
             );
         }
         let value = self.int_literal(
@@ -479,18 +544,43 @@ impl Grammar<'_> {
         Ok((rest, Expr::Int(value)))
     }
 
+    /// The fast path for the most common literal: up to 18 plain decimal
+    /// digits, which always fit an `i64` (and the digit limit, unless it
+    /// was set below 19). Anything else (`_`, `.`, `e`, a leading zero, a
+    /// glued name) is left to the full rules.
+    #[inline]
+    fn small_int<'i>(&self, input: &'i str) -> Option<(&'i str, Expr)> {
+        let bytes = input.as_bytes();
+        let len = bytes
+            .iter()
+            .take(19)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let plain = len > 0
+            && len <= 18
+            && (len == 1 || bytes[0] != b'0')
+            && !bytes
+                .get(len)
+                .is_some_and(|&b| b == b'.' || is_name_byte(b))
+            && self.limits.max_int_digits >= 19;
+        if !plain {
+            return None;
+        }
+        let value = bytes[..len]
+            .iter()
+            .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0'));
+        Some((&input[len..], Expr::Int(Int::Small(value))))
+    }
+
     /// An optional exponent `e[+-]digits`; `1e` alone is malformed.
     fn exponent<'i>(&self, input: &'i str) -> PResult<'i, bool> {
         let Ok((after_e, _)) = alt((char::<_, Failure>('e'), char('E'))).parse(input) else {
             return Ok((input, false));
         };
         let (after_sign, _) = opt(alt((char('+'), char('-')))).parse(after_e)?;
-        match digit_part(|c| c.is_ascii_digit())(after_sign) {
+        match decimal_digits(after_sign) {
             Ok((rest, _)) => Ok((rest, true)),
-            Err(_) => fail(
-                input,
-                FailureKind::Invalid("invalid decimal literal".into()),
-            ),
+            Err(_) => fail(input, FailureKind::Invalid("invalid decimal literal")),
         }
     }
 
@@ -503,19 +593,16 @@ impl Grammar<'_> {
     ) -> PResult<'i, Expr> {
         let after_prefix = &input[2..];
         let is_digit = match radix {
-            16 => |c: char| c.is_ascii_hexdigit(),
-            8 => |c: char| ('0'..='7').contains(&c),
-            _ => |c: char| c == '0' || c == '1',
+            16 => |b: u8| b.is_ascii_hexdigit(),
+            8 => |b: u8| (b'0'..=b'7').contains(&b),
+            _ => |b: u8| b == b'0' || b == b'1',
         };
-        let parsed = preceded(opt(char('_')), digit_part(is_digit)).parse(after_prefix);
+        let parsed = preceded(opt(char('_')), |i| digit_part(i, is_digit)).parse(after_prefix);
         let Ok((rest, digits)) = parsed else {
-            return fail(
-                input,
-                FailureKind::Invalid(invalid_digit(after_prefix, kind)),
-            );
+            return fail(input, invalid_digit(after_prefix, kind));
         };
         if rest.starts_with(is_name_char) {
-            return fail(rest, FailureKind::Invalid(invalid_digit(rest, kind)));
+            return fail(rest, invalid_digit(rest, kind));
         }
         let digits = without_underscores(digits);
         let significant = digits.trim_start_matches('0').len();
@@ -557,25 +644,23 @@ impl Grammar<'_> {
 
 /// Python rejects a number glued to a name (`1abc`, `2x`) and complex
 /// literals (`1j`), which safecalc does not support.
-fn check_literal_end(rest: &str, kind: &str) -> Result<(), nom::Err<Failure>> {
+fn check_literal_end(rest: &str, kind: &'static str) -> Result<(), nom::Err<Failure>> {
     match rest.chars().next() {
         Some('j' | 'J') => Err(nom::Err::Failure(Failure::at(
             rest,
-            FailureKind::Invalid("complex numbers (j) are not supported".into()),
+            FailureKind::Invalid("complex numbers (j) are not supported"),
         ))),
         Some(c) if is_name_char(c) => Err(nom::Err::Failure(Failure::at(
             rest,
-            FailureKind::Invalid(format!("invalid {kind} literal")),
+            FailureKind::InvalidLiteral(kind),
         ))),
         _ => Ok(()),
     }
 }
 
-fn invalid_digit(at: &str, kind: &str) -> String {
-    match at.chars().next() {
-        Some(c) if c.is_ascii_alphanumeric() => format!("invalid digit '{c}' in {kind} literal"),
-        _ => format!("invalid {kind} literal"),
-    }
+fn invalid_digit(at: &str, kind: &'static str) -> FailureKind {
+    let digit = at.chars().next().filter(char::is_ascii_alphanumeric);
+    FailureKind::InvalidDigit { kind, digit }
 }
 
 /// A top-level `Error` means nothing matched: report it as a failure.
