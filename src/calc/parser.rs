@@ -377,10 +377,7 @@ impl Grammar<'_> {
     ) -> PResult<'i, Expr> {
         let (mut input, first) = operand(self, input)?;
         let mut rest = Vec::new();
-        loop {
-            let Ok((after_op, op)) = op(ws(input)?.0) else {
-                break;
-            };
+        while let Ok((after_op, op)) = op(ws(input)?.0) {
             let (after, e) = operand(self, ws(after_op)?.0).map_err(as_failure)?;
             rest.push((op, e));
             input = after;
