@@ -369,25 +369,33 @@ impl Grammar<'_> {
     /// `operand (op operand)*`, folded into one flat [`Expr::Chain`]; after
     /// an operator an operand is required (`cut`), so `1 +` reports the
     /// missing operand rather than a stray `+`.
-    fn chain<'i>(
-        &self,
-        input: &'i str,
-        op: fn(&str) -> PResult<'_, BinaryOp>,
-        operand: for<'x> fn(&Self, &'x str) -> PResult<'x, Expr>,
-    ) -> PResult<'i, Expr> {
+    ///
+    /// Generic over both rules (rather than taking function pointers) so
+    /// that each chain compiles to straight-line code with its operator
+    /// test inlined.
+    #[inline]
+    fn chain<'i, Op, Operand>(&self, input: &'i str, op: Op, operand: Operand) -> PResult<'i, Expr>
+    where
+        Op: Fn(&str) -> PResult<'_, BinaryOp>,
+        Operand: Fn(&Self, &'i str) -> PResult<'i, Expr>,
+    {
         let (mut input, first) = operand(self, input)?;
-        let mut rest = Vec::new();
-        while let Ok((after_op, op)) = op(ws(input)?.0) {
+        // A chain of one (most operands) is just its operand: no `Vec`.
+        let Ok((mut after_op, mut next)) = op(ws(input)?.0) else {
+            return Ok((input, first));
+        };
+        let mut rest = Vec::with_capacity(4);
+        loop {
             let (after, e) = operand(self, ws(after_op)?.0).map_err(as_failure)?;
-            rest.push((op, e));
+            rest.push((next, e));
             input = after;
+            match op(ws(input)?.0) {
+                Ok((a, o)) => (after_op, next) = (a, o),
+                Err(_) => break,
+            }
         }
-        if rest.is_empty() {
-            Ok((input, first))
-        } else {
-            let first = Box::new(first);
-            Ok((input, Expr::Chain { first, rest }))
-        }
+        let first = Box::new(first);
+        Ok((input, Expr::Chain { first, rest }))
     }
 
     /// Unary signs are read in a loop, not by recursion, but each still
@@ -548,25 +556,23 @@ impl Grammar<'_> {
     #[inline]
     fn small_int<'i>(&self, input: &'i str) -> Option<(&'i str, Expr)> {
         let bytes = input.as_bytes();
-        let len = bytes
-            .iter()
-            .take(19)
-            .take_while(|b| b.is_ascii_digit())
-            .count();
+        let mut value = 0i64;
+        let mut len = 0;
+        while let Some(&b) = bytes.get(len) {
+            if !b.is_ascii_digit() || len == 18 {
+                break;
+            }
+            value = value * 10 + i64::from(b - b'0');
+            len += 1;
+        }
+        // After 18 digits, a 19th is a name byte: `plain` is false.
         let plain = len > 0
-            && len <= 18
             && (len == 1 || bytes[0] != b'0')
             && !bytes
                 .get(len)
                 .is_some_and(|&b| b == b'.' || is_name_byte(b))
             && self.limits.max_int_digits >= 19;
-        if !plain {
-            return None;
-        }
-        let value = bytes[..len]
-            .iter()
-            .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0'));
-        Some((&input[len..], Expr::Int(Int::Small(value))))
+        plain.then(|| (&input[len..], Expr::Int(Int::Small(value))))
     }
 
     /// An optional exponent `e[+-]digits`; `1e` alone is malformed.
