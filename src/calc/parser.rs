@@ -499,7 +499,7 @@ impl Grammar<'_> {
 
     /// A numeric literal, by Python's tokenizer rules.
     fn number<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
-        if let Some(done) = self.small_int(input) {
+        if let Some(done) = self.short_literal(input) {
             return Ok(done);
         }
         let radix = match input.get(..2) {
@@ -549,30 +549,63 @@ impl Grammar<'_> {
         Ok((rest, Expr::Int(value)))
     }
 
-    /// The fast path for the most common literal: up to 18 plain decimal
-    /// digits, which always fit an `i64` (and the digit limit, unless it
-    /// was set below 19). Anything else (`_`, `.`, `e`, a leading zero, a
-    /// glued name) is left to the full rules.
+    /// The fast path for the most common literals: a short plain decimal
+    /// integer (up to 18 digits, which always fit an `i64` and the digit
+    /// limit, unless it was set below 19), or a short plain decimal
+    /// fraction (`1.5`, `.25`, `3.`) of at most 15 digits. Anything else
+    /// (`_`, an exponent, a leading zero, a glued name, more digits) is
+    /// left to the full rules.
+    ///
+    /// A fraction of at most 15 digits is `m / 10**k` with `m < 2**53` and
+    /// `10**k` both exact in an `f64`, so the one correctly rounded
+    /// division gives the correctly rounded value, as Python's `float()`
+    /// does (Clinger's fast path).
     #[inline]
-    fn small_int<'i>(&self, input: &'i str) -> Option<(&'i str, Expr)> {
+    fn short_literal<'i>(&self, input: &'i str) -> Option<(&'i str, Expr)> {
+        const POW10: [f64; 16] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+        ];
         let bytes = input.as_bytes();
-        let mut value = 0i64;
+        let mut mantissa = 0i64;
         let mut len = 0;
         while let Some(&b) = bytes.get(len) {
             if !b.is_ascii_digit() || len == 18 {
                 break;
             }
-            value = value * 10 + i64::from(b - b'0');
+            mantissa = mantissa * 10 + i64::from(b - b'0');
             len += 1;
         }
-        // After 18 digits, a 19th is a name byte: `plain` is false.
-        let plain = len > 0
-            && (len == 1 || bytes[0] != b'0')
-            && !bytes
-                .get(len)
-                .is_some_and(|&b| b == b'.' || is_name_byte(b))
-            && self.limits.max_int_digits >= 19;
-        plain.then(|| (&input[len..], Expr::Int(Int::Small(value))))
+        let int_digits = len;
+        let fraction = bytes.get(len) == Some(&b'.');
+        if fraction {
+            len += 1;
+            while let Some(&b) = bytes.get(len) {
+                if !b.is_ascii_digit() || len >= 17 {
+                    break;
+                }
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                len += 1;
+            }
+        }
+        // After the digits taken, one more digit, `_`, `.` or an exponent
+        // all fall to the full rules.
+        if bytes
+            .get(len)
+            .is_some_and(|&b| b == b'.' || is_name_byte(b))
+        {
+            return None;
+        }
+        let rest = &input[len..];
+        if fraction {
+            let digits = len - 1;
+            let scale = digits - int_digits;
+            (digits > 0 && digits <= 15)
+                .then(|| (rest, Expr::Float(mantissa as f64 / POW10[scale])))
+        } else {
+            let plain =
+                len > 0 && (len == 1 || bytes[0] != b'0') && self.limits.max_int_digits >= 19;
+            plain.then(|| (rest, Expr::Int(Int::Small(mantissa))))
+        }
     }
 
     /// An optional exponent `e[+-]digits`; `1e` alone is malformed.
@@ -723,6 +756,44 @@ mod tests {
             assert!(
                 matches!(parse(bad), Err(CalcError::Syntax { .. })),
                 "{bad} should be a syntax error"
+            );
+        }
+    }
+
+    #[test]
+    fn short_literals_match_the_full_rules() {
+        // The fast path must give exactly what Rust's correctly rounded
+        // `str::parse` (the full rules) gives.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..20_000 {
+            let int_digits = next(12) as usize;
+            let frac_digits = next(12) as usize;
+            let digits: String = (0..int_digits + frac_digits)
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let (int, frac) = digits.split_at(int_digits);
+            let text = format!("{int}.{frac}");
+            if text == "." {
+                continue;
+            }
+            let expected: f64 = text.parse().unwrap();
+            match parse(&text) {
+                Ok(Statement::Expr(Expr::Float(x))) => {
+                    assert_eq!(x.to_bits(), expected.to_bits(), "{text}")
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+            let int_text = format!("{}{}", next(9) + 1, &digits[..digits.len().min(17)]);
+            let expected: i64 = int_text.parse().unwrap();
+            assert_eq!(
+                parse(&int_text).unwrap(),
+                Statement::Expr(Expr::Int(Int::Small(expected)))
             );
         }
     }
