@@ -604,7 +604,7 @@ impl Grammar<'_> {
         } else {
             let plain =
                 len > 0 && (len == 1 || bytes[0] != b'0') && self.limits.max_int_digits >= 19;
-            plain.then(|| (rest, Expr::Int(Int::Small(mantissa))))
+            plain.then_some((rest, Expr::Int(Int::Small(mantissa))))
         }
     }
 
