@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::ast::{BinaryOp, Callee, Expr, UnaryOp};
 use super::builtins;
 use super::error::{CalcError, CalcResult};
-use super::number::{self, Meter, Value};
+use super::number::{self, Int, Meter, Value};
 
 /// Where names that are not built-ins are looked up.
 pub trait Variables {
@@ -66,6 +66,10 @@ impl Evaluator<'_> {
             Expr::Chain { first, rest } => {
                 let mut acc = self.eval(first)?;
                 for (op, operand) in rest {
+                    if let Some(r) = self.small_literal_op(&acc, *op, operand)? {
+                        acc = r;
+                        continue;
+                    }
                     let rhs = self.eval(operand)?;
                     acc = apply(*op, &acc, &rhs, self.meter)?;
                 }
@@ -77,6 +81,36 @@ impl Evaluator<'_> {
                 number::pow(&b, &e, self.meter)
             }
             Expr::Call { callee, args } => self.call(callee, args),
+        }
+    }
+
+    /// The common case of a chain, `int op int-literal` on machine words
+    /// (`1+2+3...`), without building the literal's value: the same
+    /// result and the same charges (one for the literal, one for the
+    /// operation) as the general path, which handles everything else
+    /// (`None`).
+    #[inline]
+    fn small_literal_op(
+        &mut self,
+        acc: &Value,
+        op: BinaryOp,
+        operand: &Expr,
+    ) -> CalcResult<Option<Value>> {
+        let (Value::Int(Int::Small(a)), Expr::Int(Int::Small(b))) = (acc, operand) else {
+            return Ok(None);
+        };
+        let result = match op {
+            BinaryOp::Add => a.checked_add(*b),
+            BinaryOp::Sub => a.checked_sub(*b),
+            BinaryOp::Mul => a.checked_mul(*b),
+            _ => None,
+        };
+        match result {
+            Some(r) if self.meter.limits().max_int_digits >= 19 => {
+                self.meter.charge(2)?;
+                Ok(Some(Value::Int(Int::Small(r))))
+            }
+            _ => Ok(None),
         }
     }
 
