@@ -146,6 +146,15 @@ impl Evaluator<'_> {
                 )));
             }
         };
+        // Most calls have a few arguments: keep them on the stack.
+        const INLINE: usize = 4;
+        if args.len() <= INLINE {
+            let mut values: [Value; INLINE] = std::array::from_fn(|_| Value::Float(0.0));
+            for (slot, arg) in values.iter_mut().zip(args) {
+                *slot = self.eval(arg)?;
+            }
+            return function.call(&values[..args.len()], self.meter);
+        }
         let mut values = Vec::with_capacity(args.len());
         for arg in args {
             values.push(self.eval(arg)?);

@@ -32,7 +32,7 @@ use std::cell::Cell;
 
 use nom::branch::alt;
 use nom::character::complete::char;
-use nom::combinator::{cut, not, opt};
+use nom::combinator::{cut, opt};
 use nom::error::{ErrorKind, ParseError};
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
@@ -297,6 +297,25 @@ fn unary_op(input: &str) -> PResult<'_, UnaryOp> {
     }
 }
 
+fn open_paren(input: &str) -> PResult<'_, char> {
+    match peek(input) {
+        Some(b'(') => Ok((&input[1..], '(')),
+        _ => expected(input, "'('"),
+    }
+}
+
+/// `NAME '='` (but not `NAME '=='`) at the start of a statement, with the
+/// white space after it: the name, and the input after the `=`.
+fn assignment_target(input: &str) -> PResult<'_, &str> {
+    let (rest, target) = name(input)?;
+    let (rest, _) = ws(rest)?;
+    match rest.as_bytes() {
+        [b'=', b'=', ..] => expected(rest, "'='"),
+        [b'=', ..] => Ok((ws(&rest[1..])?.0, target)),
+        _ => expected(rest, "'='"),
+    }
+}
+
 /// The grammar, with the state it needs: the limits and the current depth.
 struct Grammar<'l> {
     limits: &'l Limits,
@@ -333,9 +352,8 @@ impl Grammar<'_> {
 
     fn statement<'i>(&self, input: &'i str) -> PResult<'i, Statement> {
         let (input, _) = trailing_ws(input)?;
-        let assignment = (name, ws, char('='), not(char('=')), ws).parse(input);
-        let (rest, statement) = match assignment {
-            Ok((after, (target, ..))) => {
+        let (rest, statement) = match assignment_target(input) {
+            Ok((after, target)) => {
                 let (rest, value) = cut(|i| self.expr(i)).parse(after)?;
                 let name = target.to_string();
                 (rest, Statement::Assign { name, value })
@@ -463,7 +481,7 @@ impl Grammar<'_> {
 
     fn name_or_call<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
         let (rest, identifier) = name(input)?;
-        let Ok((args_start, _)) = preceded(ws, char::<_, Failure>('(')).parse(rest) else {
+        let Ok((args_start, _)) = open_paren(ws(rest)?.0) else {
             let e = match builtins::constant(identifier) {
                 Some(c) => Expr::Constant(c),
                 None => Expr::Variable(identifier.to_string()),
@@ -474,20 +492,23 @@ impl Grammar<'_> {
         let mut args = Vec::new();
         let mut input = ws(args_start)?.0;
         loop {
-            if let Ok((rest, _)) = char::<_, Failure>(')').parse(input) {
+            if let Some(rest) = input.strip_prefix(')') {
                 input = rest;
                 break;
             }
-            let (rest, arg) = cut(|i| self.expr(i)).parse(input)?;
+            let (rest, arg) = self.expr(input).map_err(as_failure)?;
+            if args.is_empty() {
+                args.reserve_exact(4);
+            }
             args.push(arg);
             let (rest, _) = ws(rest)?;
-            if let Ok((rest, _)) = char::<_, Failure>(',').parse(rest) {
-                input = ws(rest)?.0;
-            } else if let Ok((rest, _)) = char::<_, Failure>(')').parse(rest) {
-                input = rest;
-                break;
-            } else {
-                return fail(rest, FailureKind::Expected("',' or ')'"));
+            match peek(rest) {
+                Some(b',') => input = ws(&rest[1..])?.0,
+                Some(b')') => {
+                    input = &rest[1..];
+                    break;
+                }
+                _ => return fail(rest, FailureKind::Expected("',' or ')'")),
             }
         }
         let callee = match builtins::function(identifier) {
