@@ -64,14 +64,17 @@ impl Evaluator<'_> {
                 }
             }
             Expr::Chain { first, rest } => {
-                let mut acc = self.eval(first)?;
+                let mut acc = self.operand(first)?;
                 for (op, operand) in rest {
                     if let Some(r) = self.small_literal_op(&acc, *op, operand)? {
                         acc = r;
                         continue;
                     }
-                    let rhs = self.eval(operand)?;
-                    acc = apply(*op, &acc, &rhs, self.meter)?;
+                    let rhs = self.operand(operand)?;
+                    acc = match machine_word_op(*op, &acc, &rhs, self.meter) {
+                        Some(result) => result?,
+                        None => apply(*op, &acc, &rhs, self.meter)?,
+                    };
                 }
                 Ok(acc)
             }
@@ -111,6 +114,21 @@ impl Evaluator<'_> {
                 Ok(Some(Value::Int(Int::Small(r))))
             }
             _ => Ok(None),
+        }
+    }
+
+    /// [`Self::eval`], with literals (most operands) evaluated in place:
+    /// the same value and charge, without a call that would return the
+    /// value through memory.
+    #[inline(always)]
+    fn operand(&mut self, expr: &Expr) -> CalcResult<Value> {
+        match expr {
+            Expr::Int(Int::Small(i)) => {
+                self.meter.charge(1)?;
+                Ok(Value::Int(Int::Small(*i)))
+            }
+            Expr::Float(x) => Ok(Value::Float(*x)),
+            _ => self.eval(expr),
         }
     }
 
@@ -163,6 +181,59 @@ impl Evaluator<'_> {
     }
 }
 
+/// The common binary operations on machine words (`i64` and `f64`), in
+/// line: exactly what [`apply`] computes and charges for them, or `None`
+/// (before charging anything) for everything else, which `apply` does.
+/// Kept in line because a call would return the value through memory,
+/// which on `1+2+...` costs more than the arithmetic.
+#[inline(always)]
+fn machine_word_op(
+    op: BinaryOp,
+    a: &Value,
+    b: &Value,
+    meter: &mut Meter,
+) -> Option<CalcResult<Value>> {
+    /// Integers up to this size are exact as floats.
+    const EXACT: u64 = 1 << 53;
+    let value = match (a, b) {
+        (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => {
+            if meter.limits().max_int_digits < 19 {
+                return None;
+            }
+            match op {
+                BinaryOp::Add => Value::Int(Int::Small(x.checked_add(*y)?)),
+                BinaryOp::Sub => Value::Int(Int::Small(x.checked_sub(*y)?)),
+                BinaryOp::Mul => Value::Int(Int::Small(x.checked_mul(*y)?)),
+                BinaryOp::TrueDiv
+                    if *y != 0 && x.unsigned_abs() <= EXACT && y.unsigned_abs() <= EXACT =>
+                {
+                    Value::Float(*x as f64 / *y as f64)
+                }
+                _ => return None,
+            }
+        }
+        (Value::Int(_), Value::Int(_)) => return None,
+        _ => {
+            // A float with a float or a machine-word int: Python converts
+            // the int (exactly or correctly rounded: `i64 as f64`).
+            let as_f64 = |v: &Value| match v {
+                Value::Float(x) => Some(*x),
+                Value::Int(Int::Small(i)) => Some(*i as f64),
+                Value::Int(Int::Big(_)) => None,
+            };
+            let (x, y) = (as_f64(a)?, as_f64(b)?);
+            Value::Float(match op {
+                BinaryOp::Add => x + y,
+                BinaryOp::Sub => x - y,
+                BinaryOp::Mul => x * y,
+                BinaryOp::TrueDiv if y != 0.0 => x / y,
+                _ => return None,
+            })
+        }
+    };
+    Some(meter.charge(1).map(|()| value))
+}
+
 fn apply(op: BinaryOp, a: &Value, b: &Value, meter: &mut Meter) -> CalcResult<Value> {
     match op {
         BinaryOp::Add => number::add(a, b, meter),
@@ -171,5 +242,84 @@ fn apply(op: BinaryOp, a: &Value, b: &Value, meter: &mut Meter) -> CalcResult<Va
         BinaryOp::TrueDiv => number::true_div(a, b, meter),
         BinaryOp::FloorDiv => number::floor_div(a, b, meter),
         BinaryOp::Mod => number::modulo(a, b, meter),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calc::Limits;
+
+    /// The in-line fast path must agree with `apply` on value and charge.
+    #[test]
+    fn machine_word_ops_match_apply() {
+        let ints = [
+            0,
+            1,
+            -1,
+            7,
+            -7,
+            3,
+            1 << 53,
+            (1 << 53) + 1,
+            -(1 << 53),
+            i64::MAX,
+            i64::MIN,
+            i64::MAX / 2,
+            1 << 32,
+        ];
+        let floats = [
+            0.0,
+            -0.0,
+            1.5,
+            -2.25,
+            0.1,
+            1e308,
+            -1e308,
+            5e-324,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let values: Vec<Value> = ints
+            .iter()
+            .map(|&i| Value::Int(Int::Small(i)))
+            .chain(floats.iter().map(|&x| Value::Float(x)))
+            .collect();
+        let ops = [
+            BinaryOp::Add,
+            BinaryOp::Sub,
+            BinaryOp::Mul,
+            BinaryOp::TrueDiv,
+            BinaryOp::FloorDiv,
+            BinaryOp::Mod,
+        ];
+        for limits in [
+            Limits::DEFAULT,
+            Limits {
+                max_int_digits: 5,
+                ..Limits::DEFAULT
+            },
+        ] {
+            for a in &values {
+                for b in &values {
+                    for op in ops {
+                        let mut fast_meter = Meter::new(&limits);
+                        let Some(fast) = machine_word_op(op, a, b, &mut fast_meter) else {
+                            assert_eq!(fast_meter.used(), 0, "declined after charging");
+                            continue;
+                        };
+                        let mut meter = Meter::new(&limits);
+                        let slow = apply(op, a, b, &mut meter);
+                        assert_eq!(
+                            format!("{fast:?}"),
+                            format!("{slow:?}"),
+                            "{a:?} {op:?} {b:?}"
+                        );
+                        assert_eq!(fast_meter.used(), meter.used(), "{a:?} {op:?} {b:?}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,370 @@
+//! A load generator for line servers on loopback: safecalc (calc and echo
+//! modes) and, for comparison by the same tool in the same run, Redis's
+//! inline protocol (`PING` answered by `+PONG`).
+//!
+//! ```text
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:7878 \
+//!     --connections 50 --pipeline 16 --mode calc --requests 200000 --seconds 10
+//! ```
+//!
+//! Each of N connections sends P requests at once, then reads the P
+//! replies (as `redis-benchmark -P` does), checks every reply against the
+//! one expected, and records each request's latency (from the moment its
+//! batch was written to the moment its reply was read) in an HDR histogram.
+//! A run ends when the request budget is spent or the time is up; it
+//! prints one line of `key=value` figures that `scripts/bench.sh` collects.
+//!
+//! `--idle N` instead opens N connections that stay silent and reports how
+//! much the server's resident memory grew (from `/proc/PID/status`), per
+//! connection.
+//!
+//! Only loopback addresses are accepted: this is a benchmark, not a tool
+//! for loading other people's machines.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use hdrhistogram::Histogram;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// safecalc: one expression per line, its value as the reply.
+    Calc,
+    /// safecalc in echo mode (`/echo` first): each line comes back.
+    Echo,
+    /// Redis inline protocol: `PING` → `+PONG`.
+    Ping,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Load generator for line servers on loopback")]
+struct Args {
+    /// Server address (loopback only).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: SocketAddr,
+    /// Number of connections (N).
+    #[arg(long, short = 'n', default_value_t = 1)]
+    connections: usize,
+    /// Requests in flight per connection (pipeline depth P).
+    #[arg(long, short = 'p', default_value_t = 1)]
+    pipeline: usize,
+    #[arg(long, value_enum, default_value_t = Mode::Calc)]
+    mode: Mode,
+    /// The expression sent in calc mode (and the text in echo mode).
+    #[arg(long, default_value = "1+2")]
+    expr: String,
+    /// Lines sent (each answered by one line) after connecting and before
+    /// measuring, e.g. `x = 9**4500` for an expression that uses `x`.
+    #[arg(long)]
+    setup: Vec<String>,
+    /// Stop after this many requests in all...
+    #[arg(long, default_value_t = 1_000_000)]
+    requests: u64,
+    /// ...or after this many seconds, whichever comes first.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Seconds of load before measuring starts (connections warm up).
+    #[arg(long, default_value_t = 0.5)]
+    warmup: f64,
+    /// A label printed with the results.
+    #[arg(long, default_value = "")]
+    label: String,
+    /// Open this many idle connections and report the server's memory per
+    /// connection instead of generating load (needs --server-pid).
+    #[arg(long)]
+    idle: Option<usize>,
+    /// The server's process id, for --idle.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+/// What one connection sends and expects back.
+struct Script {
+    greeting: bool,
+    setup: Vec<String>,
+    /// `P` requests, each ending in CR LF.
+    batch: Vec<u8>,
+    /// The reply expected for every request, without its line end.
+    expected: String,
+}
+
+impl Script {
+    fn new(args: &Args) -> Result<Script, String> {
+        let (greeting, mut setup, request, expected) = match args.mode {
+            Mode::Calc => {
+                let mut session = safecalc::calc::Session::new();
+                for line in &args.setup {
+                    session
+                        .eval(line)
+                        .map_err(|e| format!("setup line {line:?}: {e}"))?;
+                }
+                let expected = match session.eval(&args.expr) {
+                    Ok(v) => v.to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                (true, Vec::new(), args.expr.clone(), expected)
+            }
+            Mode::Echo => (
+                true,
+                vec!["/echo".to_string()],
+                args.expr.clone(),
+                args.expr.clone(),
+            ),
+            Mode::Ping => (false, Vec::new(), "PING".into(), "+PONG".into()),
+        };
+        setup.extend(args.setup.iter().cloned());
+        let batch = format!("{request}\r\n").repeat(args.pipeline).into_bytes();
+        Ok(Script {
+            greeting,
+            setup,
+            batch,
+            expected,
+        })
+    }
+}
+
+/// Shared by all connections: the request budget and the clock.
+struct Budget {
+    remaining: AtomicU64,
+    measuring: AtomicBool,
+    deadline: Instant,
+}
+
+impl Budget {
+    /// Claims one batch, or `false` when the run is over.
+    fn claim(&self, n: u64) -> bool {
+        if Instant::now() >= self.deadline {
+            return false;
+        }
+        if !self.measuring.load(Ordering::Relaxed) {
+            return true; // warm-up requests are not counted
+        }
+        self.remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| r.checked_sub(n))
+            .is_ok()
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn read_reply(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    line: &mut Vec<u8>,
+) -> Result<(), BoxError> {
+    line.clear();
+    if reader.read_until(b'\n', line).await? == 0 {
+        return Err("the server closed the connection".into());
+    }
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(())
+}
+
+/// One connection's life: connect, set up, then batches until the budget
+/// or the time runs out. Returns its latency histogram (microseconds).
+async fn connection(
+    addr: SocketAddr,
+    script: Arc<Script>,
+    pipeline: usize,
+    budget: Arc<Budget>,
+) -> Result<Histogram<u64>, BoxError> {
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, read);
+    let mut line = Vec::new();
+    if script.greeting {
+        read_reply(&mut reader, &mut line).await?;
+    }
+    for setup in &script.setup {
+        write.write_all(format!("{setup}\r\n").as_bytes()).await?;
+        read_reply(&mut reader, &mut line).await?;
+        if line.starts_with(b"error") {
+            return Err(format!("setup {setup:?}: {}", String::from_utf8_lossy(&line)).into());
+        }
+    }
+    let expected = script.expected.as_bytes();
+    while budget.claim(pipeline as u64) {
+        let measuring = budget.measuring.load(Ordering::Relaxed);
+        let sent = Instant::now();
+        write.write_all(&script.batch).await?;
+        for _ in 0..pipeline {
+            read_reply(&mut reader, &mut line).await?;
+            if line != expected {
+                return Err(format!(
+                    "unexpected reply {:?} (expected {:?})",
+                    String::from_utf8_lossy(&line[..line.len().min(80)]),
+                    &script.expected[..script.expected.len().min(80)]
+                )
+                .into());
+            }
+            if measuring {
+                let micros = sent.elapsed().as_micros() as u64;
+                histogram.record(micros.max(1))?;
+            }
+        }
+    }
+    Ok(histogram)
+}
+
+async fn load(args: Args) -> Result<(), BoxError> {
+    let script = Arc::new(Script::new(&args)?);
+    let warmup = Duration::from_secs_f64(args.warmup);
+    let budget = Arc::new(Budget {
+        remaining: AtomicU64::new(args.requests),
+        measuring: AtomicBool::new(warmup.is_zero()),
+        deadline: Instant::now() + warmup + Duration::from_secs_f64(args.seconds),
+    });
+    let mut tasks = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        tasks.push(tokio::spawn(connection(
+            args.addr,
+            script.clone(),
+            args.pipeline,
+            budget.clone(),
+        )));
+    }
+    tokio::time::sleep(warmup).await;
+    budget.measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut failures = 0;
+    for task in tasks {
+        match task.await? {
+            Ok(h) => total.add(h)?,
+            Err(e) => {
+                failures += 1;
+                if failures <= 3 {
+                    eprintln!("connection failed: {e}");
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let count = total.len();
+    println!(
+        "label={} mode={:?} n={} p={} requests={} seconds={:.2} rps={:.0} p50_us={} p99_us={} p999_us={} max_us={} failed_connections={}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        args.mode,
+        args.connections,
+        args.pipeline,
+        count,
+        elapsed,
+        count as f64 / elapsed,
+        total.value_at_quantile(0.50),
+        total.value_at_quantile(0.99),
+        total.value_at_quantile(0.999),
+        total.max(),
+        failures,
+    );
+    if failures > 0 {
+        return Err(format!("{failures} connections failed").into());
+    }
+    Ok(())
+}
+
+/// Resident memory of a process, in bytes, from `/proc/PID/status`.
+fn rss_bytes(pid: u32) -> Result<u64, BoxError> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .ok_or("no VmRSS line")?;
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .ok_or("malformed VmRSS line")?
+        .parse()?;
+    Ok(kib * 1024)
+}
+
+async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
+    let pid = args.server_pid.ok_or("--idle needs --server-pid")?;
+    let script = Script::new(&args)?;
+    let before = rss_bytes(pid)?;
+    let mut connections = Vec::with_capacity(count);
+    for i in 0..count {
+        let stream = TcpStream::connect(args.addr)
+            .await
+            .map_err(|e| format!("connection {i}: {e}"))?;
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        if script.greeting {
+            reader.read_until(b'\n', &mut line).await?;
+            if line.is_empty() {
+                return Err(format!("connection {i} closed before its greeting").into());
+            }
+        }
+        connections.push(reader);
+    }
+    // Let the server settle (tasks parked, buffers as they will stay).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = rss_bytes(pid)?;
+    // Count the connections the server has not closed (a closed one reads
+    // as 0 bytes; an open, silent one would block).
+    let open = connections
+        .iter()
+        .filter(|reader| {
+            let mut probe = [0u8; 1];
+            matches!(reader.get_ref().try_read(&mut probe),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        })
+        .count();
+    let growth = after.saturating_sub(before);
+    println!(
+        "label={} idle_connections={} still_open={} rss_before={} rss_after={} bytes_per_connection={}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        count,
+        open,
+        before,
+        after,
+        growth / count.max(1) as u64,
+    );
+    drop(connections);
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    if !args.addr.ip().is_loopback() {
+        eprintln!("loadgen: {} is not a loopback address", args.addr);
+        return std::process::ExitCode::from(2);
+    }
+    // One thread: the server under test gets the other core.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match args.idle {
+        Some(count) => runtime.block_on(idle(args, count)),
+        None => runtime.block_on(load(args)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
