@@ -54,7 +54,7 @@ impl Evaluator<'_> {
             Expr::Constant(c) => Ok(Value::Float(c.value)),
             Expr::Variable(name) => self.variable(name),
             Expr::Unary { op, operand } => {
-                let v = self.eval(operand)?;
+                let v = self.operand(operand)?;
                 match op {
                     UnaryOp::Minus => number::neg(&v, self.meter),
                     UnaryOp::Plus => {
@@ -79,8 +79,8 @@ impl Evaluator<'_> {
                 Ok(acc)
             }
             Expr::Power { base, exponent } => {
-                let b = self.eval(base)?;
-                let e = self.eval(exponent)?;
+                let b = self.operand(base)?;
+                let e = self.operand(exponent)?;
                 number::pow(&b, &e, self.meter)
             }
             Expr::Call { callee, args } => self.call(callee, args),
@@ -123,9 +123,11 @@ impl Evaluator<'_> {
     #[inline(always)]
     fn operand(&mut self, expr: &Expr) -> CalcResult<Value> {
         match expr {
-            Expr::Int(Int::Small(i)) => {
+            // Copied whole from the tree (not rebuilt from the number),
+            // which the processor can forward to the next read at once.
+            Expr::Int(i @ Int::Small(_)) => {
                 self.meter.charge(1)?;
-                Ok(Value::Int(Int::Small(*i)))
+                Ok(Value::Int(i.clone()))
             }
             Expr::Float(x) => Ok(Value::Float(*x)),
             _ => self.eval(expr),

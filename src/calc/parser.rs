@@ -497,7 +497,9 @@ impl Grammar<'_> {
     }
 
     fn parenthesized<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
-        let (input, _) = char('(').parse(input)?;
+        let Some(input) = input.strip_prefix('(') else {
+            return expected(input, "'('");
+        };
         let _guard = self.enter(input, 1)?;
         let (input, e) = self.expr(ws(input)?.0).map_err(as_failure)?;
         let (input, _) = ws(input)?;
