@@ -7,12 +7,17 @@
 //!     --connections 50 --pipeline 16 --mode calc --requests 200000 --seconds 10
 //! ```
 //!
-//! Each of N connections sends P requests at once, then reads the P
-//! replies (as `redis-benchmark -P` does), checks every reply against the
-//! one expected, and records each request's latency (from the moment its
-//! batch was written to the moment its reply was read) in an HDR histogram.
-//! A run ends when the request budget is spent or the time is up; it
-//! prints one line of `key=value` figures that `scripts/bench.sh` collects.
+//! All N connections are opened first (at most 64 handshakes at a time, so
+//! that a burst does not overflow the server's accept backlog) and each
+//! reads its greeting and setup replies; then the clock starts. Each
+//! connection sends P requests at once, then reads the P replies (as
+//! `redis-benchmark -P` does), checks every reply against the one expected,
+//! and records each request's latency (from the moment its batch was
+//! written to the moment its reply was read) in an HDR histogram. A run
+//! ends when the request budget is spent or the time is up; it prints one
+//! line of `key=value` figures that `scripts/bench.sh` collects. No read
+//! waits forever: a connection that gets no reply within `--reply-timeout`
+//! seconds is counted as failed.
 //!
 //! `--idle N` instead opens N connections that stay silent and reports how
 //! much the server's resident memory grew (from `/proc/PID/status`), per
@@ -71,6 +76,10 @@ struct Args {
     /// Seconds of load before measuring starts (connections warm up).
     #[arg(long, default_value_t = 0.5)]
     warmup: f64,
+    /// Seconds to wait for any one reply (or handshake) before counting
+    /// the connection as failed.
+    #[arg(long, default_value_t = 10.0)]
+    reply_timeout: f64,
     /// A label printed with the results.
     #[arg(long, default_value = "")]
     label: String,
@@ -155,9 +164,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 async fn read_reply(
     reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
     line: &mut Vec<u8>,
+    timeout: Duration,
 ) -> Result<(), BoxError> {
     line.clear();
-    if reader.read_until(b'\n', line).await? == 0 {
+    let read = tokio::time::timeout(timeout, reader.read_until(b'\n', line))
+        .await
+        .map_err(|_| format!("no reply within {timeout:?}"))?;
+    if read? == 0 {
         return Err("the server closed the connection".into());
     }
     while matches!(line.last(), Some(b'\n' | b'\r')) {
@@ -166,37 +179,58 @@ async fn read_reply(
     Ok(())
 }
 
-/// One connection's life: connect, set up, then batches until the budget
-/// or the time runs out. Returns its latency histogram (microseconds).
-async fn connection(
-    addr: SocketAddr,
-    script: Arc<Script>,
-    pipeline: usize,
-    budget: Arc<Budget>,
-) -> Result<Histogram<u64>, BoxError> {
-    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let stream = TcpStream::connect(addr).await?;
+/// A connection that has read its greeting and setup replies.
+struct Opened {
+    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+}
+
+/// Connects, reads the greeting and runs the setup lines.
+async fn open(addr: SocketAddr, script: &Script, timeout: Duration) -> Result<Opened, BoxError> {
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("no connection within {timeout:?}"))??;
     stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     let mut line = Vec::new();
     if script.greeting {
-        read_reply(&mut reader, &mut line).await?;
+        read_reply(&mut reader, &mut line, timeout)
+            .await
+            .map_err(|e| format!("greeting: {e}"))?;
     }
     for setup in &script.setup {
         write.write_all(format!("{setup}\r\n").as_bytes()).await?;
-        read_reply(&mut reader, &mut line).await?;
+        read_reply(&mut reader, &mut line, timeout).await?;
         if line.starts_with(b"error") {
             return Err(format!("setup {setup:?}: {}", String::from_utf8_lossy(&line)).into());
         }
     }
+    Ok(Opened { reader, write })
+}
+
+/// One connection's load: batches until the budget or the time runs out.
+/// Returns its latency histogram (microseconds).
+async fn connection(
+    opened: Opened,
+    script: Arc<Script>,
+    pipeline: usize,
+    budget: Arc<Budget>,
+    timeout: Duration,
+) -> Result<Histogram<u64>, BoxError> {
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let Opened {
+        mut reader,
+        mut write,
+    } = opened;
+    let mut line = Vec::new();
     let expected = script.expected.as_bytes();
     while budget.claim(pipeline as u64) {
         let measuring = budget.measuring.load(Ordering::Relaxed);
         let sent = Instant::now();
         write.write_all(&script.batch).await?;
         for _ in 0..pipeline {
-            read_reply(&mut reader, &mut line).await?;
+            read_reply(&mut reader, &mut line, timeout).await?;
             if line != expected {
                 return Err(format!(
                     "unexpected reply {:?} (expected {:?})",
@@ -216,26 +250,50 @@ async fn connection(
 
 async fn load(args: Args) -> Result<(), BoxError> {
     let script = Arc::new(Script::new(&args)?);
+    let timeout = Duration::from_secs_f64(args.reply_timeout);
+    // Open every connection before the clock starts.
+    let handshakes = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut opening = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        let (script, handshakes) = (script.clone(), handshakes.clone());
+        opening.push(tokio::spawn(async move {
+            let _permit = handshakes.acquire().await?;
+            open(args.addr, &script, timeout).await
+        }));
+    }
+    let mut opened = Vec::with_capacity(args.connections);
+    let mut failures = 0;
+    for task in opening {
+        match task.await? {
+            Ok(o) => opened.push(o),
+            Err(e) => {
+                failures += 1;
+                if failures <= 3 {
+                    eprintln!("connection failed: {e}");
+                }
+            }
+        }
+    }
     let warmup = Duration::from_secs_f64(args.warmup);
     let budget = Arc::new(Budget {
         remaining: AtomicU64::new(args.requests),
         measuring: AtomicBool::new(warmup.is_zero()),
         deadline: Instant::now() + warmup + Duration::from_secs_f64(args.seconds),
     });
-    let mut tasks = Vec::with_capacity(args.connections);
-    for _ in 0..args.connections {
+    let mut tasks = Vec::with_capacity(opened.len());
+    for o in opened {
         tasks.push(tokio::spawn(connection(
-            args.addr,
+            o,
             script.clone(),
             args.pipeline,
             budget.clone(),
+            timeout,
         )));
     }
     tokio::time::sleep(warmup).await;
     budget.measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
     let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let mut failures = 0;
     for task in tasks {
         match task.await? {
             Ok(h) => total.add(h)?,
@@ -295,13 +353,17 @@ async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
     let before = rss_bytes(pid)?;
     let mut connections = Vec::with_capacity(count);
     for i in 0..count {
-        let stream = TcpStream::connect(args.addr)
+        let timeout = Duration::from_secs_f64(args.reply_timeout);
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(args.addr))
             .await
+            .map_err(|_| format!("connection {i}: no connection within {timeout:?}"))?
             .map_err(|e| format!("connection {i}: {e}"))?;
         let mut reader = BufReader::new(stream);
         let mut line = Vec::new();
         if script.greeting {
-            reader.read_until(b'\n', &mut line).await?;
+            tokio::time::timeout(timeout, reader.read_until(b'\n', &mut line))
+                .await
+                .map_err(|_| format!("connection {i}: no greeting within {timeout:?}"))??;
             if line.is_empty() {
                 return Err(format!("connection {i} closed before its greeting").into());
             }

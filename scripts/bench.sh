@@ -9,6 +9,7 @@
 #   scripts/bench.sh                 # everything (about 15 minutes)
 #   SECONDS_PER_RUN=3 CRITERION_TIME=1 scripts/bench.sh   # quicker
 #   SKIP_CRITERION=1 SKIP_CALLGRIND=1 scripts/bench.sh    # servers only
+#   LOAD_RUNS=1 scripts/bench.sh     # each load figure once (default 3)
 #
 # Needs redis-server (installed with apt-get when missing) and valgrind.
 set -euo pipefail
@@ -20,6 +21,9 @@ CRITERION_TIME=${CRITERION_TIME:-2}
 SAFECALC_PORT=${SAFECALC_PORT:-7878}
 REDIS_PORT=${REDIS_PORT:-6390}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+# The load figures are noisy on a shared machine: each is run this many
+# times (interleaved), and the summary shows the median.
+LOAD_RUNS=${LOAD_RUNS:-3}
 
 out=target/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
@@ -85,12 +89,14 @@ run() { # label, then loadgen arguments
 }
 
 # -- throughput and latency ---------------------------------------------------
-echo "== load: N connections x pipeline P"
-for n in 1 50 1000; do
-    for p in 1 16; do
-        run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p"
-        run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p"
-        run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p"
+echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"
+for _ in $(seq "$LOAD_RUNS"); do
+    for n in 1 50 1000; do
+        for p in 1 16; do
+            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p"
+            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p"
+            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p"
+        done
     done
 done
 
@@ -98,16 +104,18 @@ done
 # The slowest 4 KiB line we know (examples/worst_lines.rs): max() of 1,997
 # references to a 4,296-digit integer, pipelined 16 deep, without pause.
 worst="max(x$(printf ',x%.0s' $(seq 1997)))"
-echo "== hostile client: 50 clients at P=1, without and with it"
-run quiet-50 --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
-"$loadgen" --label hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 1 -p 16 \
-    --setup 'x = 9**4500' --expr "$worst" --warmup 0 \
-    --seconds "$((SECONDS_PER_RUN + 2))" --requests 100000000 \
-    | tee -a "$out/loadgen.txt" &
-hostile=$!
-sleep 0.5
-run beside-hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
-wait "$hostile"
+echo "== hostile client: 50 clients at P=1, without and with it ($LOAD_RUNS runs)"
+for _ in $(seq "$LOAD_RUNS"); do
+    run quiet-50 --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
+    "$loadgen" --label hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 1 -p 16 \
+        --setup 'x = 9**4500' --expr "$worst" --warmup 0 \
+        --seconds "$((SECONDS_PER_RUN + 2))" --requests 100000000 \
+        | tee -a "$out/loadgen.txt" &
+    hostile=$!
+    sleep 0.5
+    run beside-hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
+    wait "$hostile"
+done
 
 # -- idle connections -------------------------------------------------------------
 echo "== $IDLE_CONNECTIONS idle connections"

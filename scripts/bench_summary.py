@@ -27,12 +27,24 @@ def fmt_int(x):
     return f"{int(float(x)):,}"
 
 
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+
+
 def load_tables(rows):
-    by = {}
+    # Several runs of a figure: the median of each column.
+    runs = {}
     for r in rows:
         if "rps" in r:
-            by[(r["label"], r["n"], r["p"])] = r
-    print("### Load: requests/s and latency (µs)\n")
+            runs.setdefault((r["label"], r["n"], r["p"]), []).append(r)
+    by = {}
+    for key, rs in runs.items():
+        by[key] = {k: str(median(float(r[k]) for r in rs)).removesuffix(".0")
+                   for k in ("rps", "p50_us", "p99_us", "p999_us")}
+        by[key]["runs"] = len(rs)
+    n_runs = max((r["runs"] for r in by.values()), default=0)
+    print(f"### Load: requests/s and latency (µs), median of {n_runs} runs\n")
     print("| N | P | calc req/s | echo req/s | Redis PING req/s | calc / Redis | echo / Redis "
           "| calc p50 / p99 / p99.9 | echo p50 / p99 / p99.9 | Redis p50 / p99 / p99.9 |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -49,7 +61,7 @@ def load_tables(rows):
     print()
     quiet = by.get(("quiet-50", "50", "1"))
     beside = by.get(("beside-hostile", "50", "1"))
-    hostile = next((r for r in rows if r.get("label") == "hostile"), None)
+    hostile = next((r for (label, _, _), r in by.items() if label == "hostile"), None)
     if quiet and beside:
         print("### Hostile client (50 clients, calc `1+2`, P = 1)\n")
         print("| | req/s | p50 µs | p99 µs | p99.9 µs |")
@@ -60,7 +72,13 @@ def load_tables(rows):
             print(f"| the hostile client itself (4 KiB worst lines, P = 16) | "
                   f"{fmt_int(hostile['rps'])} | {hostile['p50_us']} | {hostile['p99_us']} | "
                   f"{hostile['p999_us']} |")
-        print(f"\np99 ratio beside / without: {int(beside['p99_us']) / max(1, int(quiet['p99_us'])):.2f}\n")
+        ratio = float(beside["p99_us"]) / max(1.0, float(quiet["p99_us"]))
+        print(f"\np99 ratio beside / without (medians of {quiet['runs']} runs): {ratio:.2f}\n")
+        pairs = [(q, b) for q, b in zip(runs.get(("quiet-50", "50", "1"), []),
+                                        runs.get(("beside-hostile", "50", "1"), []))]
+        if len(pairs) > 1:
+            each = ", ".join(f"{int(b['p99_us']) / max(1, int(q['p99_us'])):.2f}" for q, b in pairs)
+            print(f"p99 ratio in each run: {each}\n")
     idle = [r for r in rows if "idle_connections" in r]
     if idle:
         print("### Idle connections\n")
