@@ -23,6 +23,13 @@
 //! much the server's resident memory grew (from `/proc/PID/status`), per
 //! connection.
 //!
+//! `--chat-members M` measures chat fan-out instead: M members join one
+//! room (`/chat #ROOM`), one more member sends numbered lines as fast as
+//! the server takes them, and every member counts the lines it receives;
+//! the figure is lines delivered per second. `--chat-stalled K` adds K
+//! members that join and then never read. (Start safecalc with
+//! `--chat-rate 0`, or its flood limit is what gets measured.)
+//!
 //! Only loopback addresses are accepted: this is a benchmark, not a tool
 //! for loading other people's machines.
 
@@ -90,6 +97,15 @@ struct Args {
     /// The server's process id, for --idle.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Measure chat fan-out to this many reading members instead.
+    #[arg(long)]
+    chat_members: Option<usize>,
+    /// Members that join the room and never read.
+    #[arg(long, default_value_t = 0)]
+    chat_stalled: usize,
+    /// The chat room.
+    #[arg(long, default_value = "bench")]
+    chat_room: String,
 }
 
 /// What one connection sends and expects back.
@@ -401,6 +417,196 @@ async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Connects and enters chat mode in `room`; returns the split stream.
+async fn chat_join(
+    addr: SocketAddr,
+    room: &str,
+    timeout: Duration,
+) -> Result<
+    (
+        BufReader<tokio::net::tcp::OwnedReadHalf>,
+        tokio::net::tcp::OwnedWriteHalf,
+    ),
+    BoxError,
+> {
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("no connection within {timeout:?}"))??;
+    stream.set_nodelay(true)?;
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, read);
+    let mut line = Vec::new();
+    read_reply(&mut reader, &mut line, timeout).await?; // greeting
+    write
+        .write_all(format!("/chat #{room}\r\n").as_bytes())
+        .await?;
+    // The replies to `/chat` (a welcome, maybe who is there) are read
+    // along with everything else by the member's reader.
+    Ok((reader, write))
+}
+
+/// Whether the peer has not closed `stream`: reads what is buffered (a
+/// stalled member's backlog) until it would block (open) or ends (closed).
+fn still_open(stream: &tokio::net::tcp::OwnedReadHalf) -> bool {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.as_ref().try_read(&mut buf) {
+            Ok(0) => return false,
+            Ok(_) => continue,
+            Err(e) => return e.kind() == std::io::ErrorKind::WouldBlock,
+        }
+    }
+}
+
+/// The marker that starts every benchmark chat line.
+const CHAT_MARK: &[u8] = b"fanout-";
+
+/// Lines the sender may be ahead of the slowest reading member. Well
+/// under safecalc's default per-member queue (1,024 lines), so that a
+/// reading member is never disconnected for falling behind.
+const CHAT_WINDOW: u64 = 256;
+
+async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
+    let timeout = Duration::from_secs_f64(args.reply_timeout);
+    let done = Arc::new(AtomicBool::new(false));
+    // The readers, each counting the benchmark lines it receives.
+    let mut counters = Vec::with_capacity(members);
+    let mut readers = Vec::with_capacity(members);
+    for _ in 0..members {
+        let (mut reader, write) = chat_join(args.addr, &args.chat_room, timeout).await?;
+        let count = Arc::new(AtomicU64::new(0));
+        counters.push(count.clone());
+        let done = done.clone();
+        readers.push(tokio::spawn(async move {
+            let _write = write; // closing it would end the session
+            let mut line = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                line.clear();
+                let read = tokio::time::timeout(
+                    Duration::from_millis(100),
+                    reader.read_until(b'\n', &mut line),
+                )
+                .await;
+                match read {
+                    Err(_) => continue,
+                    Ok(Ok(0)) => return Err::<(), BoxError>("the server closed a member".into()),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => return Err(e.into()),
+                }
+                if line.starts_with(b"<") && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK) {
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok(())
+        }));
+    }
+    let mut stalled = Vec::with_capacity(args.chat_stalled);
+    for _ in 0..args.chat_stalled {
+        stalled.push(chat_join(args.addr, &args.chat_room, timeout).await?);
+    }
+    let (mut sender_reader, mut sender) = chat_join(args.addr, &args.chat_room, timeout).await?;
+    // The sender's own socket is drained too (announcements), so that it
+    // never stalls.
+    let drain_done = done.clone();
+    let drain = tokio::spawn(async move {
+        let mut line = Vec::new();
+        while !drain_done.load(Ordering::Relaxed) {
+            line.clear();
+            let read = tokio::time::timeout(
+                Duration::from_millis(100),
+                sender_reader.read_until(b'\n', &mut line),
+            )
+            .await;
+            if let Ok(Ok(0) | Err(_)) = read {
+                break;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await; // joins settle
+    let slowest = |counters: &[Arc<AtomicU64>]| {
+        counters
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(0)
+    };
+    let total = |counters: &[Arc<AtomicU64>]| {
+        counters
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum::<u64>()
+    };
+    let warmup = Duration::from_secs_f64(args.warmup);
+    let run = Duration::from_secs_f64(args.seconds);
+    let batch = args.pipeline.max(1) as u64;
+    let start = Instant::now();
+    let mut sent = 0u64;
+    let mut at_start = None; // (time, sent, delivered)
+    let mut last_progress = Instant::now();
+    let mut last_slowest = 0;
+    while start.elapsed() < warmup + run {
+        if at_start.is_none() && start.elapsed() >= warmup {
+            at_start = Some((Instant::now(), sent, total(&counters)));
+        }
+        let behind = slowest(&counters);
+        if behind != last_slowest {
+            (last_slowest, last_progress) = (behind, Instant::now());
+        } else if last_progress.elapsed() > timeout {
+            return Err("no member received anything for the reply timeout".into());
+        }
+        if sent - behind + batch > CHAT_WINDOW {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let mut lines = String::new();
+        for _ in 0..batch {
+            lines.push_str(&format!("fanout-{sent}\r\n"));
+            sent += 1;
+        }
+        tokio::time::timeout(timeout, sender.write_all(lines.as_bytes()))
+            .await
+            .map_err(|_| "the sender could not write for the reply timeout")??;
+    }
+    let (t0, sent0, delivered0) = at_start.ok_or("no measuring time")?;
+    let measured = t0.elapsed().as_secs_f64();
+    let delivered = total(&counters) - delivered0;
+    done.store(true, Ordering::Relaxed);
+    let mut failed = 0;
+    for r in readers {
+        if let Err(e) = r.await? {
+            failed += 1;
+            if failed <= 3 {
+                eprintln!("member failed: {e}");
+            }
+        }
+    }
+    let _ = drain.await;
+    // A server that protects the room disconnects the stalled members.
+    let stalled_open = stalled
+        .iter()
+        .filter(|(reader, _)| still_open(reader.get_ref()))
+        .count();
+    println!(
+        "label={} chat_members={} stalled={} stalled_still_open={} seconds={:.2} sent_per_s={:.0} delivered_per_s={:.0} failed_members={}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        members,
+        args.chat_stalled,
+        stalled_open,
+        measured,
+        (sent - sent0) as f64 / measured,
+        delivered as f64 / measured,
+        failed,
+    );
+    if failed > 0 {
+        return Err(format!("{failed} members failed").into());
+    }
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     if !args.addr.ip().is_loopback() {
@@ -418,9 +624,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let result = match args.idle {
-        Some(count) => runtime.block_on(idle(args, count)),
-        None => runtime.block_on(load(args)),
+    let result = match (args.idle, args.chat_members) {
+        (Some(count), _) => runtime.block_on(idle(args, count)),
+        (None, Some(members)) => runtime.block_on(chat(args, members)),
+        (None, None) => runtime.block_on(load(args)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

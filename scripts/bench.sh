@@ -66,7 +66,13 @@ redis_pid=$!
 pids+=("$redis_pid")
 echo "redis: $(redis-server --version)" | tee -a "$out/machine.txt"
 
-target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 \
+# With chat mode (issue 4), its flood limit is turned off for the fan-out
+# figures (it only affects chat lines).
+chat_flags=()
+if target/release/safecalc --help | grep -q -- --chat-rate; then
+    chat_flags=(--chat-rate 0)
+fi
+target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 "${chat_flags[@]}" \
     > "$out/safecalc.out" 2> "$out/safecalc.log" &
 safecalc_pid=$!
 pids+=("$safecalc_pid")
@@ -123,6 +129,20 @@ echo "== $IDLE_CONNECTIONS idle connections"
     --idle "$IDLE_CONNECTIONS" --server-pid "$safecalc_pid" | tee -a "$out/loadgen.txt"
 "$loadgen" --label redis-idle --addr "127.0.0.1:$REDIS_PORT" --mode ping \
     --idle "$IDLE_CONNECTIONS" --server-pid "$redis_pid" | tee -a "$out/loadgen.txt"
+
+# -- chat fan-out -------------------------------------------------------------------
+if [ ${#chat_flags[@]} -gt 0 ]; then
+    echo "== chat fan-out: a room of 100 (99 reading members and the sender)"
+    for _ in $(seq "$LOAD_RUNS"); do
+        "$loadgen" --label chat-100 --addr "127.0.0.1:$SAFECALC_PORT" --chat-members 99 \
+            --chat-room bench -p 16 --seconds "$SECONDS_PER_RUN" | tee -a "$out/loadgen.txt"
+        "$loadgen" --label chat-100-stalled --addr "127.0.0.1:$SAFECALC_PORT" --chat-members 98 \
+            --chat-stalled 1 --chat-room stalled -p 16 --seconds "$((SECONDS_PER_RUN * 3))" \
+            | tee -a "$out/loadgen.txt"
+    done
+else
+    echo "== chat fan-out: skipped, this safecalc has no chat mode"
+fi
 
 cleanup
 pids=()

@@ -44,10 +44,11 @@ def load_tables(rows):
                    for k in ("rps", "p50_us", "p99_us", "p999_us")}
         by[key]["runs"] = len(rs)
     n_runs = max((r["runs"] for r in by.values()), default=0)
-    print(f"### Load: requests/s and latency (µs), median of {n_runs} runs\n")
-    print("| N | P | calc req/s | echo req/s | Redis PING req/s | calc / Redis | echo / Redis "
-          "| calc p50 / p99 / p99.9 | echo p50 / p99 / p99.9 | Redis p50 / p99 / p99.9 |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    if ("calc", "1", "1") in by:
+        print(f"### Load: requests/s and latency (µs), median of {n_runs} runs\n")
+        print("| N | P | calc req/s | echo req/s | Redis PING req/s | calc / Redis | echo / Redis "
+              "| calc p50 / p99 / p99.9 | echo p50 / p99 / p99.9 | Redis p50 / p99 / p99.9 |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
     for n in ("1", "50", "1000"):
         for p in ("1", "16"):
             calc, echo, redis = (by.get((k, n, p)) for k in ("calc", "echo", "redis-ping"))
@@ -58,7 +59,8 @@ def load_tables(rows):
             print(f"| {n} | {p} | {fmt_int(calc['rps'])} | {fmt_int(echo['rps'])} | "
                   f"{fmt_int(redis['rps'])} | {ratio(calc)} | {ratio(echo)} | {lat(calc)} | "
                   f"{lat(echo)} | {lat(redis)} |")
-    print()
+    if by:
+        print()
     quiet = by.get(("quiet-50", "50", "1"))
     beside = by.get(("beside-hostile", "50", "1"))
     hostile = next((r for (label, _, _), r in by.items() if label == "hostile"), None)
@@ -79,6 +81,24 @@ def load_tables(rows):
         if len(pairs) > 1:
             each = ", ".join(f"{int(b['p99_us']) / max(1, int(q['p99_us'])):.2f}" for q, b in pairs)
             print(f"p99 ratio in each run: {each}\n")
+    chat = {}
+    for r in rows:
+        if "chat_members" in r:
+            chat.setdefault(r["label"], []).append(r)
+    if chat:
+        print("### Chat fan-out (a room of 100), median of runs\n")
+        print("| room | messages sent/s | lines delivered/s | stalled member disconnected | reading members lost |")
+        print("|---|---|---|---|---|")
+        for label, rs in chat.items():
+            sent = median(float(r["sent_per_s"]) for r in rs)
+            delivered = median(float(r["delivered_per_s"]) for r in rs)
+            stalled = sum(int(r["stalled"]) for r in rs)
+            kicked = stalled - sum(int(r["stalled_still_open"]) for r in rs)
+            lost = sum(int(r["failed_members"]) for r in rs)
+            name = "with one stalled member" if stalled else "all reading"
+            print(f"| {name} ({len(rs)} runs) | {fmt_int(sent)} | {fmt_int(delivered)} | "
+                  f"{f'{kicked} of {stalled}' if stalled else '–'} | {lost} |")
+        print()
     idle = [r for r in rows if "idle_connections" in r]
     if idle:
         print("### Idle connections\n")
