@@ -106,6 +106,11 @@ struct Args {
     /// The chat room.
     #[arg(long, default_value = "bench")]
     chat_room: String,
+    /// Lines the sender may be ahead of the slowest reading member. Keep
+    /// it under the server's per-member queue (safecalc: 1,024 lines), so
+    /// that no reading member is disconnected for falling behind.
+    #[arg(long, default_value_t = 256)]
+    chat_window: u64,
 }
 
 /// What one connection sends and expects back.
@@ -461,11 +466,6 @@ fn still_open(stream: &tokio::net::tcp::OwnedReadHalf) -> bool {
 /// The marker that starts every benchmark chat line.
 const CHAT_MARK: &[u8] = b"fanout-";
 
-/// Lines the sender may be ahead of the slowest reading member. Well
-/// under safecalc's default per-member queue (1,024 lines), so that a
-/// reading member is never disconnected for falling behind.
-const CHAT_WINDOW: u64 = 256;
-
 async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let timeout = Duration::from_secs_f64(args.reply_timeout);
     let done = Arc::new(AtomicBool::new(false));
@@ -554,7 +554,7 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         } else if last_progress.elapsed() > timeout {
             return Err("no member received anything for the reply timeout".into());
         }
-        if sent - behind + batch > CHAT_WINDOW {
+        if sent - behind + batch > args.chat_window {
             tokio::task::yield_now().await;
             continue;
         }
