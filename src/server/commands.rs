@@ -13,6 +13,7 @@ use thiserror::Error;
 
 use crate::calc;
 
+use super::chat::{ChatError, DEFAULT_HISTORY_LINES, Joined, RoomName, hub::list_names};
 use super::session::{Action, Mode, QUIT_WORDS, Session};
 use super::text::printable;
 
@@ -37,7 +38,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "calc",
         args: "[EXPR]",
-        help: "calc mode: each line is evaluated; with EXPR, evaluate just that",
+        help: "calc mode: each line is evaluated; with EXPR, evaluate just that (in chat: and share it)",
         handler: calc_command,
     },
     Command {
@@ -45,6 +46,60 @@ pub static COMMANDS: &[Command] = &[
         args: "[TEXT]",
         help: "echo mode: each line is sent back; with TEXT, send back just that",
         handler: echo_command,
+    },
+    Command {
+        name: "chat",
+        args: "[ROOM]",
+        help: "chat mode in ROOM (default #lobby): each line is a message to the room",
+        handler: chat_command,
+    },
+    Command {
+        name: "join",
+        args: "ROOM",
+        help: "move to another room (#name; the # is optional)",
+        handler: join_command,
+    },
+    Command {
+        name: "nick",
+        args: "[NAME]",
+        help: "set your nickname (1-24 letters, digits, _ or -), or show it",
+        handler: nick_command,
+    },
+    Command {
+        name: "me",
+        args: "TEXT",
+        help: "chat: tell the room '* yournick TEXT'",
+        handler: me_command,
+    },
+    Command {
+        name: "msg",
+        args: "NICK TEXT",
+        help: "chat: send TEXT to NICK alone",
+        handler: msg_command,
+    },
+    Command {
+        name: "all",
+        args: "TEXT",
+        help: "chat: send TEXT to everyone in every room",
+        handler: all_command,
+    },
+    Command {
+        name: "who",
+        args: "",
+        help: "chat: who is in your room",
+        handler: who_command,
+    },
+    Command {
+        name: "rooms",
+        args: "",
+        help: "the chat rooms and how many are in each",
+        handler: rooms_command,
+    },
+    Command {
+        name: "history",
+        args: "[N]",
+        help: "chat: the room's last N messages (default 20)",
+        handler: history_command,
     },
     Command {
         name: "help",
@@ -78,6 +133,15 @@ pub enum CommandError {
     /// Arguments given to a command that takes none.
     #[error("/{0} takes no arguments")]
     NoArguments(&'static str),
+    /// Missing or malformed arguments; holds the usage.
+    #[error("usage: {0}")]
+    Usage(&'static str),
+    /// A `/history` count out of range.
+    #[error("usage: /history [N], N from 1 to {max}")]
+    HistoryCount { max: usize },
+    /// A chat command that could not be done.
+    #[error(transparent)]
+    Chat(#[from] ChatError),
 }
 
 impl CommandError {
@@ -116,10 +180,30 @@ fn calc_command(
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     if args.is_empty() {
-        session.mode = Mode::Calc;
+        session.switch_mode(Mode::Calc);
         out.push(Action::Send("calc mode: each line is evaluated".into()));
+    } else if session.mode == Mode::Chat {
+        share_calculation(session, args, out)?;
     } else {
         session.evaluate(args, out);
+    }
+    Ok(())
+}
+
+/// `/calc EXPR` in chat mode: evaluate with the sender's own calculator;
+/// on success the room and the sender see `<nick> EXPR = RESULT`, on error
+/// only the sender sees the error.
+fn share_calculation(
+    session: &mut Session,
+    expr: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    match session.calc.eval(expr) {
+        Ok(value) => {
+            let line = session.chat.share_calculation(expr, &value.to_string())?;
+            out.push(Action::Send(line.to_string()));
+        }
+        Err(e) => session.error(out, e),
     }
     Ok(())
 }
@@ -130,7 +214,7 @@ fn echo_command(
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     if args.is_empty() {
-        session.mode = Mode::Echo;
+        session.switch_mode(Mode::Echo);
         out.push(Action::Send(
             "echo mode: each line is sent back; /calc to return".into(),
         ));
@@ -229,11 +313,181 @@ fn quit_command(
     Ok(())
 }
 
+fn room_argument(args: &str) -> Result<RoomName, CommandError> {
+    Ok(RoomName::parse(args).ok_or(ChatError::InvalidRoom)?)
+}
+
+/// Enters `room`, switching to chat mode, and replies with who is there.
+fn enter_room(
+    session: &mut Session,
+    room: RoomName,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    let Joined {
+        room,
+        here,
+        already,
+    } = session.chat.join(room)?;
+    if session.mode != Mode::Chat {
+        session.switch_mode(Mode::Chat);
+        out.push(Action::Send(
+            "chat mode: each line goes to the room; /help for commands, /calc to leave".into(),
+        ));
+    }
+    let nick = session.chat.nick()?;
+    let what = if already { "you are in" } else { "you joined" };
+    out.push(Action::Send(format!(
+        "-- {what} {room} as {nick}; here ({}): {}",
+        here.len(),
+        list_names(&here)
+    )));
+    Ok(())
+}
+
+/// `/chat [ROOM]`: enter chat mode, in ROOM or `#lobby` (or, already
+/// chatting without ROOM, say where).
+fn chat_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    let room = if !args.is_empty() {
+        room_argument(args)?
+    } else if let Some(room) = session.chat.room()? {
+        room
+    } else {
+        RoomName::lobby()
+    };
+    enter_room(session, room, out)
+}
+
+/// `/join ROOM`: move rooms (outside chat mode it is `/chat ROOM`).
+fn join_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::Usage("/join ROOM"));
+    }
+    let room = room_argument(args)?;
+    enter_room(session, room, out)
+}
+
+fn nick_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    let line = if args.is_empty() {
+        format!("-- you are {}", session.chat.nick()?)
+    } else {
+        format!("-- you are now {}", session.chat.set_nick(args)?)
+    };
+    out.push(Action::Send(line));
+    Ok(())
+}
+
+/// `/me TEXT`; like a plain chat line, it gets no reply.
+fn me_command(
+    session: &mut Session,
+    args: &str,
+    _out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::Usage("/me TEXT"));
+    }
+    Ok(session.chat.me(args)?)
+}
+
+fn msg_command(
+    session: &mut Session,
+    args: &str,
+    _out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    let Some((nick, text)) = args.split_once(char::is_whitespace) else {
+        return Err(CommandError::Usage("/msg NICK TEXT"));
+    };
+    Ok(session.chat.msg(nick, text.trim_start())?)
+}
+
+fn all_command(
+    session: &mut Session,
+    args: &str,
+    _out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::Usage("/all TEXT"));
+    }
+    Ok(session.chat.all(args)?)
+}
+
+fn who_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    no_arguments("who", args)?;
+    let (room, names) = session.chat.who()?;
+    out.push(Action::Send(format!(
+        "-- {room} ({}): {}",
+        names.len(),
+        list_names(&names)
+    )));
+    Ok(())
+}
+
+fn rooms_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    no_arguments("rooms", args)?;
+    let rooms = session.chat.hub().rooms();
+    let line = if rooms.is_empty() {
+        "-- no rooms yet (try /chat)".to_string()
+    } else {
+        let listed: Vec<String> = rooms
+            .iter()
+            .map(|(name, size)| format!("{name} ({size})"))
+            .collect();
+        format!("-- rooms ({}): {}", rooms.len(), list_names(&listed))
+    };
+    out.push(Action::Send(line));
+    Ok(())
+}
+
+/// `/history [N]`: a header line saying how many lines follow, then them.
+fn history_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    let max = session.chat.hub().config().history;
+    let n = if args.is_empty() {
+        DEFAULT_HISTORY_LINES.min(max)
+    } else {
+        match args.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => return Err(CommandError::HistoryCount { max }),
+        }
+    };
+    let (room, lines) = session.chat.history(n)?;
+    out.push(Action::Send(match lines.len() {
+        0 => format!("-- no messages in {room} yet"),
+        1 => format!("-- the last message in {room}:"),
+        k => format!("-- the last {k} messages in {room}:"),
+    }));
+    out.extend(lines.iter().map(|line| Action::Send(line.to_string())));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::server::chat::{ChatConfig, ChatHub};
     use crate::server::codec::Frame;
     use crate::server::stats::Stats;
 
@@ -249,7 +503,8 @@ mod tests {
     }
 
     fn session() -> Session {
-        Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()))
+        let (member, _inbox) = ChatHub::new(ChatConfig::default()).register();
+        Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()), member)
     }
 
     #[test]

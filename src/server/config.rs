@@ -11,6 +11,7 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
+use super::chat::ChatConfig;
 use crate::calc::Limits;
 
 /// Everything a running server needs to know.
@@ -32,6 +33,8 @@ pub struct Config {
     pub goodbye_timeout: Duration,
     /// How long shutdown waits for connections to finish their goodbyes.
     pub shutdown_timeout: Duration,
+    /// Chat flood limit, queue length and history length.
+    pub chat: ChatConfig,
 }
 
 impl Default for Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             limits: Limits::DEFAULT,
             goodbye_timeout: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(3),
+            chat: ChatConfig::default(),
         }
     }
 }
@@ -83,6 +87,23 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_work,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_work: u64,
+
+    /// Chat messages (and nick and room changes) per second per user, with
+    /// a burst of five seconds' worth; excess gets `error: slow down`.
+    /// 0 turns the limit off (for load tests).
+    #[arg(long, value_name = "N", default_value_t = ChatConfig::default().rate)]
+    pub chat_rate: u32,
+
+    /// Chat lines that may wait for a user; a user who lets more pile up
+    /// (by not reading) is disconnected.
+    #[arg(long, value_name = "LINES", default_value_t = ChatConfig::default().queue,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub chat_queue: usize,
+
+    /// Chat lines remembered per room for `/history`.
+    #[arg(long, value_name = "LINES", default_value_t = ChatConfig::default().history,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub chat_history: usize,
 }
 
 impl ServeArgs {
@@ -97,6 +118,11 @@ impl ServeArgs {
                 max_int_digits: self.max_int_digits,
                 max_work: self.max_work,
                 ..Limits::DEFAULT
+            },
+            chat: ChatConfig {
+                rate: self.chat_rate,
+                queue: self.chat_queue,
+                history: self.chat_history,
             },
             ..Config::default()
         }
@@ -139,6 +165,12 @@ mod tests {
             "50",
             "--max-work",
             "1000",
+            "--chat-rate",
+            "0",
+            "--chat-queue",
+            "7",
+            "--chat-history",
+            "9",
         ])
         .unwrap();
         let config = cli.serve.config();
@@ -148,6 +180,14 @@ mod tests {
         assert_eq!(config.limits.max_depth, 10);
         assert_eq!(config.limits.max_int_digits, 50);
         assert_eq!(config.limits.max_work, 1000);
+        assert_eq!(
+            config.chat,
+            ChatConfig {
+                rate: 0,
+                queue: 7,
+                history: 9
+            }
+        );
     }
 
     #[test]
@@ -157,6 +197,9 @@ mod tests {
             ["safecalc", "--max-line-bytes", "0"],
             ["safecalc", "--max-line-bytes", "-3"],
             ["safecalc", "--idle-timeout", "soon"],
+            ["safecalc", "--chat-rate", "-1"],
+            ["safecalc", "--chat-queue", "0"],
+            ["safecalc", "--chat-history", "0"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }

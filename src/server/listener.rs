@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use super::chat::ChatHub;
 use super::config::Config;
 use super::connection::Connection;
 use super::handler::Handler;
@@ -91,6 +92,7 @@ pub struct Server {
     listener: TcpListener,
     config: Config,
     stats: Arc<Stats>,
+    chat: Arc<ChatHub>,
 }
 
 impl Server {
@@ -122,6 +124,7 @@ impl Server {
     pub fn from_listener(listener: TcpListener, config: Config) -> Server {
         Server {
             listener,
+            chat: ChatHub::new(config.chat.clone()),
             config,
             stats: Arc::new(Stats::new()),
         }
@@ -137,6 +140,11 @@ impl Server {
         Arc::clone(&self.stats)
     }
 
+    /// The server's chat hub (shared by every connection).
+    pub fn chat(&self) -> Arc<ChatHub> {
+        Arc::clone(&self.chat)
+    }
+
     /// Accepts and serves clients until `shutdown` is cancelled, then
     /// closes the listening socket, tells every client `server shutting
     /// down`, and returns once all of them are closed or
@@ -146,6 +154,7 @@ impl Server {
             listener,
             config,
             stats,
+            chat,
         } = self;
         let accepting = Accepting {
             connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -154,6 +163,7 @@ impl Server {
             shutdown,
             config,
             stats,
+            chat,
             next_id: 0,
         };
         match listener.local_addr() {
@@ -172,6 +182,7 @@ struct Accepting {
     shutdown: CancellationToken,
     config: Config,
     stats: Arc<Stats>,
+    chat: Arc<ChatHub>,
     next_id: u64,
 }
 
@@ -229,9 +240,13 @@ impl Accepting {
         self.next_id += 1;
         let span = info_span!("conn", id = self.next_id, %peer);
         let open = self.stats.connection_opened();
+        // Every client is a chat member (with a guest nick) from the
+        // start; the member leaves the hub when the handler drops it.
+        let (member, inbox) = self.chat.register();
         let handler = Handler {
             connection: Connection::new(stream, self.config.max_line_bytes),
-            session: Session::new(self.config.limits, Arc::clone(&self.stats)),
+            session: Session::new(self.config.limits, Arc::clone(&self.stats), member),
+            inbox,
             shutdown: self.shutdown.clone(),
             idle_timeout: self.config.idle_timeout,
             goodbye_timeout: self.config.goodbye_timeout,

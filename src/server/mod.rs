@@ -12,6 +12,8 @@
 //! * [`session`]: the per-client state machine (modes, dispatch, replies),
 //!   pure: no sockets, no timers;
 //! * [`commands`]: the table of `/commands`;
+//! * [`chat`]: the shared chat state ([`ChatHub`]): nicks, rooms, history,
+//!   relaying between connections, flood limits;
 //! * [`stats`]: the counters behind `/stats`;
 //! * [`config`]: settings and command-line flags;
 //! * [`text`]: making client text safe to display.
@@ -21,6 +23,7 @@
 //! [`commands::CommandError`] for a mistyped command); the session turns user
 //! mistakes into `error: ...` lines, and no client input can fail the server.
 
+pub mod chat;
 pub mod codec;
 pub mod commands;
 pub mod config;
@@ -36,6 +39,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
 
+pub use chat::{ChatConfig, ChatHub};
 pub use codec::{Frame, LineCodec};
 pub use config::{Config, ServeArgs};
 pub use listener::{Server, ServerError};
@@ -49,10 +53,13 @@ pub use stats::Stats;
 ///
 /// This is the exact path a real connection takes, minus sockets, timers
 /// and flushing; tests and fuzz targets use it to check protocol rules on
-/// arbitrary bytes.
+/// arbitrary bytes. The client is alone on a chat hub of its own; chat
+/// lines relayed to it (a `/msg` to itself) follow the replies to the frame
+/// that caused them.
 pub fn simulate<'a>(config: &Config, reads: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut codec = LineCodec::new(config.max_line_bytes);
-    let mut session = Session::new(config.limits, Arc::new(Stats::new()));
+    let (member, mut inbox) = ChatHub::new(config.chat.clone()).register();
+    let mut session = Session::new(config.limits, Arc::new(Stats::new()), member);
     let mut output = Vec::new();
     push_line(&mut output, GREETING);
     let mut buffer = BytesMut::new();
@@ -75,6 +82,9 @@ pub fn simulate<'a>(config: &Config, reads: impl IntoIterator<Item = &'a [u8]>) 
                     Action::Telnet(bytes) => output.extend_from_slice(&bytes),
                     Action::Close => return output,
                 }
+            }
+            while let Ok(line) = inbox.messages.try_recv() {
+                push_line(&mut output, &line);
             }
         }
     }
@@ -107,6 +117,24 @@ mod tests {
     #[test]
     fn simulate_stops_at_close() {
         assert_eq!(replies(&[b"1\nquit\n2\n"]), "1\r\nbye\r\n");
+    }
+
+    #[test]
+    fn simulate_knows_chat() {
+        let out = replies(&[b"/nick ann
+/chat
+hello
+/msg ANN to me
+/who
+"]);
+        assert_eq!(
+            out,
+            "-- you are now ann\r\n\
+             chat mode: each line goes to the room; /help for commands, /calc to leave\r\n\
+             -- you joined #lobby as ann; here (1): ann\r\n\
+             [msg] <ann> to me\r\n\
+             -- #lobby (1): ann\r\n"
+        );
     }
 
     #[test]

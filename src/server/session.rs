@@ -16,15 +16,20 @@
 //! 3. a line starting with `/` is a command (see [`super::commands`]);
 //! 4. anything else goes to the current [`Mode`].
 //!
-//! Adding a mode (chat, issue 4) means a [`Mode`] variant, an arm in
-//! [`Session::handle_text`], and command rows; actions that reach other
-//! connections would become new [`Action`] variants that the connection
-//! handler forwards.
+//! Chat mode (issue 4) is a [`Mode`] variant, an arm in
+//! [`Session::handle_text`] and command rows. Lines for *other* connections
+//! do not pass through [`Action`]s: the session's [`ChatMember`] hands them
+//! to the shared [`ChatHub`](super::chat::ChatHub) in a synchronous call,
+//! which queues them for their recipients' handlers. So the session stays
+//! free of sockets and `.await`s, and a test can build a hub and a few
+//! sessions and talk between them without a network. (The one impurity is
+//! the flood limit reading the clock.)
 
 use std::sync::Arc;
 
 use crate::calc;
 
+use super::chat::{ChatMember, Departure};
 use super::codec::{Frame, WONT_TIMING_MARK};
 use super::commands;
 use super::stats::Stats;
@@ -36,6 +41,9 @@ pub enum Mode {
     Calc,
     /// Each line is sent back as it is.
     Echo,
+    /// Each line is a message to the chat room (the room is kept by the
+    /// hub).
+    Chat,
 }
 
 /// Something the connection must do, in order, for the session.
@@ -65,19 +73,44 @@ pub struct Session {
     pub(super) mode: Mode,
     pub(super) calc: calc::Session,
     pub(super) stats: Arc<Stats>,
+    /// This connection's membership of the chat hub (every connection has
+    /// one; it receives lines only in chat mode).
+    pub(super) chat: ChatMember,
     /// The session has ended; further input is ignored.
     closed: bool,
 }
 
 impl Session {
-    /// A new session in calc mode whose calculator uses `limits`.
-    pub fn new(limits: calc::Limits, stats: Arc<Stats>) -> Session {
+    /// A new session in calc mode whose calculator uses `limits`, chatting
+    /// as `chat` (see [`ChatHub::register`](super::chat::ChatHub::register)).
+    pub fn new(limits: calc::Limits, stats: Arc<Stats>, chat: ChatMember) -> Session {
         Session {
             mode: Mode::Calc,
             calc: calc::Session::with_limits(limits),
             stats,
+            chat,
             closed: false,
         }
+    }
+
+    /// This session's chat membership.
+    pub fn chat(&self) -> &ChatMember {
+        &self.chat
+    }
+
+    /// Switches to `mode`; leaving chat mode leaves the room.
+    pub(super) fn switch_mode(&mut self, mode: Mode) {
+        if self.mode == Mode::Chat && mode != Mode::Chat {
+            self.chat.part();
+        }
+        self.mode = mode;
+    }
+
+    /// Leaves the chat hub for good, telling the room `why` (the connection
+    /// is ending). Without this call, dropping the session does the same
+    /// with [`Departure::Lost`].
+    pub fn depart(&mut self, why: Departure) {
+        self.chat.depart(why);
     }
 
     /// The current mode.
@@ -149,6 +182,11 @@ impl Session {
         match self.mode {
             Mode::Calc => self.evaluate(&text, out),
             Mode::Echo => out.push(Action::Send(text)),
+            Mode::Chat => {
+                if let Err(e) = self.chat.say(text.trim_end()) {
+                    self.error(out, e);
+                }
+            }
         }
     }
 
@@ -171,8 +209,9 @@ impl Session {
         out.push(Action::Send(format!("error: {message}")));
     }
 
-    /// Says `bye` and ends the session.
+    /// Says `bye` and ends the session (leaving chat as `(quit)`).
     pub(super) fn bye(&mut self, out: &mut Vec<Action>) {
+        self.chat.depart(Departure::Quit);
         out.push(Action::Send("bye".to_string()));
         out.push(Action::Close);
         self.closed = true;
@@ -182,10 +221,12 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::chat::{ChatConfig, ChatHub};
     use crate::server::codec::{DONT, IAC};
 
     fn session() -> Session {
-        Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()))
+        let (member, _inbox) = ChatHub::new(ChatConfig::default()).register();
+        Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()), member)
     }
 
     fn line(s: &mut Session, text: &str) -> Vec<Action> {
@@ -312,6 +353,40 @@ mod tests {
         );
         line(&mut s, "/echo");
         assert_eq!(line(&mut s, "a\0b\x07"), vec![send("a\0b\x07")]);
+    }
+
+    /// Two sessions on one hub talk without a socket: what a session sends
+    /// to others lands in their inboxes; its own replies are its actions.
+    #[test]
+    fn sessions_chat_through_a_hub() {
+        let hub = ChatHub::new(ChatConfig::default());
+        let stats = Arc::new(Stats::new());
+        let (member, _a_inbox) = hub.register();
+        let mut a = Session::new(calc::Limits::DEFAULT, Arc::clone(&stats), member);
+        let (member, mut b_inbox) = hub.register();
+        let mut b = Session::new(calc::Limits::DEFAULT, Arc::clone(&stats), member);
+        line(&mut a, "/nick ann");
+        line(&mut b, "/chat");
+        assert_eq!(line(&mut a, "/chat").len(), 2);
+        assert_eq!(a.mode(), Mode::Chat);
+        assert_eq!(line(&mut a, "hi \x1b[2J"), vec![]);
+        assert_eq!(line(&mut a, "/calc 6*7"), vec![send("<ann> 6*7 = 42")]);
+        let mut got = Vec::new();
+        while let Ok(l) = b_inbox.messages.try_recv() {
+            got.push(l.to_string());
+        }
+        assert_eq!(
+            got,
+            ["-- ann joined #lobby", "<ann> hi ?[2J", "<ann> 6*7 = 42"]
+        );
+        line(&mut a, "/calc");
+        assert_eq!(a.mode(), Mode::Calc);
+        drop(a);
+        assert_eq!(
+            b_inbox.messages.try_recv().unwrap().as_ref(),
+            "-- ann left #lobby"
+        );
+        assert_eq!(hub.counts().members, 1);
     }
 
     /// Needs the real calculator (branch main): the placeholder has no

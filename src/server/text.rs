@@ -25,10 +25,35 @@ pub fn printable(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// True for characters that must never reach a terminal from a client.
+/// `text` made safe to relay to other people's terminals, whole: TAB
+/// becomes a space, every other character [`is_unsafe`] becomes `?`. Chat
+/// uses this; its messages are capped in length by the caller.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if is_unsafe(c) => '?',
+            c => c,
+        })
+        .collect()
+}
+
+/// True for characters that must never reach a terminal from a client:
+/// controls (C0, DEL, C1), bidi marks, embeddings, overrides and isolates
+/// (including the Arabic letter mark), and the Unicode line and paragraph
+/// separators, which some terminals and viewers treat as line breaks.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+        )
 }
 
 #[cfg(test)]
@@ -43,6 +68,16 @@ mod tests {
     #[test]
     fn bidi_overrides_are_replaced() {
         assert_eq!(printable("x\u{202e}y\u{2066}z", 100), "x?y?z");
+    }
+
+    #[test]
+    fn clean_keeps_everything_safe_and_uncut() {
+        assert_eq!(
+            clean("a\tb\x1b]0;x\x07\u{9b}2J\u{2028}\u{61c}é"),
+            "a b?]0;x??2J??é"
+        );
+        let long = "x".repeat(5000);
+        assert_eq!(clean(&long), long);
     }
 
     #[test]

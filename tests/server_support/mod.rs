@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use safecalc::server::{Config, GREETING, Server, Stats};
+use safecalc::server::{ChatHub, Config, GREETING, Server, Stats};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -23,6 +23,7 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 pub struct TestServer {
     pub addr: SocketAddr,
     pub stats: Arc<Stats>,
+    pub chat: Arc<ChatHub>,
     pub shutdown: CancellationToken,
     task: JoinHandle<()>,
 }
@@ -36,11 +37,13 @@ impl TestServer {
         let server = Server::bind("127.0.0.1:0", config).await.expect("bind");
         let addr = server.local_addr().expect("local addr");
         let stats = server.stats();
+        let chat = server.chat();
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(server.run(shutdown.clone()));
         TestServer {
             addr,
             stats,
+            chat,
             shutdown,
             task,
         }
