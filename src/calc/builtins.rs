@@ -309,7 +309,11 @@ pub static FUNCTIONS: [Builtin; 27] = [
 
 /// The function of that name, if any.
 pub fn function(name: &str) -> Option<&'static Builtin> {
-    FUNCTIONS.iter().find(|f| f.name == name)
+    // The first byte rules out most names without a call to `memcmp`.
+    let first = name.as_bytes().first();
+    FUNCTIONS
+        .iter()
+        .find(|f| f.name.as_bytes().first() == first && f.name == name)
 }
 
 /// The constant of that name, if any.

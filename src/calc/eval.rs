@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::ast::{BinaryOp, Callee, Expr, UnaryOp};
 use super::builtins;
 use super::error::{CalcError, CalcResult};
-use super::number::{self, Meter, Value};
+use super::number::{self, Int, Meter, Value};
 
 /// Where names that are not built-ins are looked up.
 pub trait Variables {
@@ -54,7 +54,7 @@ impl Evaluator<'_> {
             Expr::Constant(c) => Ok(Value::Float(c.value)),
             Expr::Variable(name) => self.variable(name),
             Expr::Unary { op, operand } => {
-                let v = self.eval(operand)?;
+                let v = self.operand(operand)?;
                 match op {
                     UnaryOp::Minus => number::neg(&v, self.meter),
                     UnaryOp::Plus => {
@@ -64,19 +64,73 @@ impl Evaluator<'_> {
                 }
             }
             Expr::Chain { first, rest } => {
-                let mut acc = self.eval(first)?;
+                let mut acc = self.operand(first)?;
                 for (op, operand) in rest {
-                    let rhs = self.eval(operand)?;
-                    acc = apply(*op, &acc, &rhs, self.meter)?;
+                    if let Some(r) = self.small_literal_op(&acc, *op, operand)? {
+                        acc = r;
+                        continue;
+                    }
+                    let rhs = self.operand(operand)?;
+                    acc = match machine_word_op(*op, &acc, &rhs, self.meter) {
+                        Some(result) => result?,
+                        None => apply(*op, &acc, &rhs, self.meter)?,
+                    };
                 }
                 Ok(acc)
             }
             Expr::Power { base, exponent } => {
-                let b = self.eval(base)?;
-                let e = self.eval(exponent)?;
+                let b = self.operand(base)?;
+                let e = self.operand(exponent)?;
                 number::pow(&b, &e, self.meter)
             }
             Expr::Call { callee, args } => self.call(callee, args),
+        }
+    }
+
+    /// The common case of a chain, `int op int-literal` on machine words
+    /// (`1+2+3...`), without building the literal's value: the same
+    /// result and the same charges (one for the literal, one for the
+    /// operation) as the general path, which handles everything else
+    /// (`None`).
+    #[inline]
+    fn small_literal_op(
+        &mut self,
+        acc: &Value,
+        op: BinaryOp,
+        operand: &Expr,
+    ) -> CalcResult<Option<Value>> {
+        let (Value::Int(Int::Small(a)), Expr::Int(Int::Small(b))) = (acc, operand) else {
+            return Ok(None);
+        };
+        let result = match op {
+            BinaryOp::Add => a.checked_add(*b),
+            BinaryOp::Sub => a.checked_sub(*b),
+            BinaryOp::Mul => a.checked_mul(*b),
+            _ => None,
+        };
+        match result {
+            Some(r) if self.meter.limits().max_int_digits >= 19 => {
+                self.meter.charge(2)?;
+                Ok(Some(Value::Int(Int::Small(r))))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// [`Self::eval`], with literals (most operands) evaluated in place:
+    /// the same value and charge, without a call that would return the
+    /// value through memory.
+    #[inline(always)]
+    fn operand(&mut self, expr: &Expr) -> CalcResult<Value> {
+        match expr {
+            // Copied whole from the tree (not rebuilt from the number),
+            // which the processor can forward to the next read at once.
+            Expr::Int(i @ Int::Small(_)) => {
+                self.meter.charge(1)?;
+                Ok(Value::Int(i.clone()))
+            }
+            Expr::Float(x) => Ok(Value::Float(*x)),
+            _ => self.eval(expr),
         }
     }
 
@@ -112,12 +166,74 @@ impl Evaluator<'_> {
                 )));
             }
         };
+        // Most calls have a few arguments: keep them on the stack.
+        const INLINE: usize = 4;
+        if args.len() <= INLINE {
+            let mut values: [Value; INLINE] = std::array::from_fn(|_| Value::Float(0.0));
+            for (slot, arg) in values.iter_mut().zip(args) {
+                *slot = self.eval(arg)?;
+            }
+            return function.call(&values[..args.len()], self.meter);
+        }
         let mut values = Vec::with_capacity(args.len());
         for arg in args {
             values.push(self.eval(arg)?);
         }
         function.call(&values, self.meter)
     }
+}
+
+/// The common binary operations on machine words (`i64` and `f64`), in
+/// line: exactly what [`apply`] computes and charges for them, or `None`
+/// (before charging anything) for everything else, which `apply` does.
+/// Kept in line because a call would return the value through memory,
+/// which on `1+2+...` costs more than the arithmetic.
+#[inline(always)]
+fn machine_word_op(
+    op: BinaryOp,
+    a: &Value,
+    b: &Value,
+    meter: &mut Meter,
+) -> Option<CalcResult<Value>> {
+    /// Integers up to this size are exact as floats.
+    const EXACT: u64 = 1 << 53;
+    let value = match (a, b) {
+        (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => {
+            if meter.limits().max_int_digits < 19 {
+                return None;
+            }
+            match op {
+                BinaryOp::Add => Value::Int(Int::Small(x.checked_add(*y)?)),
+                BinaryOp::Sub => Value::Int(Int::Small(x.checked_sub(*y)?)),
+                BinaryOp::Mul => Value::Int(Int::Small(x.checked_mul(*y)?)),
+                BinaryOp::TrueDiv
+                    if *y != 0 && x.unsigned_abs() <= EXACT && y.unsigned_abs() <= EXACT =>
+                {
+                    Value::Float(*x as f64 / *y as f64)
+                }
+                _ => return None,
+            }
+        }
+        (Value::Int(_), Value::Int(_)) => return None,
+        _ => {
+            // A float with a float or a machine-word int: Python converts
+            // the int (exactly or correctly rounded: `i64 as f64`).
+            let as_f64 = |v: &Value| match v {
+                Value::Float(x) => Some(*x),
+                Value::Int(Int::Small(i)) => Some(*i as f64),
+                Value::Int(Int::Big(_)) => None,
+            };
+            let (x, y) = (as_f64(a)?, as_f64(b)?);
+            Value::Float(match op {
+                BinaryOp::Add => x + y,
+                BinaryOp::Sub => x - y,
+                BinaryOp::Mul => x * y,
+                BinaryOp::TrueDiv if y != 0.0 => x / y,
+                _ => return None,
+            })
+        }
+    };
+    Some(meter.charge(1).map(|()| value))
 }
 
 fn apply(op: BinaryOp, a: &Value, b: &Value, meter: &mut Meter) -> CalcResult<Value> {
@@ -128,5 +244,84 @@ fn apply(op: BinaryOp, a: &Value, b: &Value, meter: &mut Meter) -> CalcResult<Va
         BinaryOp::TrueDiv => number::true_div(a, b, meter),
         BinaryOp::FloorDiv => number::floor_div(a, b, meter),
         BinaryOp::Mod => number::modulo(a, b, meter),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calc::Limits;
+
+    /// The in-line fast path must agree with `apply` on value and charge.
+    #[test]
+    fn machine_word_ops_match_apply() {
+        let ints = [
+            0,
+            1,
+            -1,
+            7,
+            -7,
+            3,
+            1 << 53,
+            (1 << 53) + 1,
+            -(1 << 53),
+            i64::MAX,
+            i64::MIN,
+            i64::MAX / 2,
+            1 << 32,
+        ];
+        let floats = [
+            0.0,
+            -0.0,
+            1.5,
+            -2.25,
+            0.1,
+            1e308,
+            -1e308,
+            5e-324,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let values: Vec<Value> = ints
+            .iter()
+            .map(|&i| Value::Int(Int::Small(i)))
+            .chain(floats.iter().map(|&x| Value::Float(x)))
+            .collect();
+        let ops = [
+            BinaryOp::Add,
+            BinaryOp::Sub,
+            BinaryOp::Mul,
+            BinaryOp::TrueDiv,
+            BinaryOp::FloorDiv,
+            BinaryOp::Mod,
+        ];
+        for limits in [
+            Limits::DEFAULT,
+            Limits {
+                max_int_digits: 5,
+                ..Limits::DEFAULT
+            },
+        ] {
+            for a in &values {
+                for b in &values {
+                    for op in ops {
+                        let mut fast_meter = Meter::new(&limits);
+                        let Some(fast) = machine_word_op(op, a, b, &mut fast_meter) else {
+                            assert_eq!(fast_meter.used(), 0, "declined after charging");
+                            continue;
+                        };
+                        let mut meter = Meter::new(&limits);
+                        let slow = apply(op, a, b, &mut meter);
+                        assert_eq!(
+                            format!("{fast:?}"),
+                            format!("{slow:?}"),
+                            "{a:?} {op:?} {b:?}"
+                        );
+                        assert_eq!(fast_meter.used(), meter.used(), "{a:?} {op:?} {b:?}");
+                    }
+                }
+            }
+        }
     }
 }

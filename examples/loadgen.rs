@@ -1,0 +1,639 @@
+//! A load generator for line servers on loopback: safecalc (calc and echo
+//! modes) and, for comparison by the same tool in the same run, Redis's
+//! inline protocol (`PING` answered by `+PONG`).
+//!
+//! ```text
+//! cargo run --release --example loadgen -- --addr 127.0.0.1:7878 \
+//!     --connections 50 --pipeline 16 --mode calc --requests 200000 --seconds 10
+//! ```
+//!
+//! All N connections are opened first (at most 64 handshakes at a time, so
+//! that a burst does not overflow the server's accept backlog) and each
+//! reads its greeting and setup replies; then the clock starts. Each
+//! connection sends P requests at once, then reads the P replies (as
+//! `redis-benchmark -P` does), checks every reply against the one expected,
+//! and records each request's latency (from the moment its batch was
+//! written to the moment its reply was read) in an HDR histogram. A run
+//! ends when the request budget is spent or the time is up; it prints one
+//! line of `key=value` figures that `scripts/bench.sh` collects. No read
+//! waits forever: a connection that gets no reply within `--reply-timeout`
+//! seconds is counted as failed.
+//!
+//! `--idle N` instead opens N connections that stay silent and reports how
+//! much the server's resident memory grew (from `/proc/PID/status`), per
+//! connection.
+//!
+//! `--chat-members M` measures chat fan-out instead: M members join one
+//! room (`/chat #ROOM`), one more member sends numbered lines as fast as
+//! the server takes them, and every member counts the lines it receives;
+//! the figure is lines delivered per second. `--chat-stalled K` adds K
+//! members that join and then never read. (Start safecalc with
+//! `--chat-rate 0`, or its flood limit is what gets measured.)
+//!
+//! Only loopback addresses are accepted: this is a benchmark, not a tool
+//! for loading other people's machines.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use hdrhistogram::Histogram;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    /// safecalc: one expression per line, its value as the reply.
+    Calc,
+    /// safecalc in echo mode (`/echo` first): each line comes back.
+    Echo,
+    /// Redis inline protocol: `PING` → `+PONG`.
+    Ping,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Load generator for line servers on loopback")]
+struct Args {
+    /// Server address (loopback only).
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    addr: SocketAddr,
+    /// Number of connections (N).
+    #[arg(long, short = 'n', default_value_t = 1)]
+    connections: usize,
+    /// Requests in flight per connection (pipeline depth P).
+    #[arg(long, short = 'p', default_value_t = 1)]
+    pipeline: usize,
+    #[arg(long, value_enum, default_value_t = Mode::Calc)]
+    mode: Mode,
+    /// The expression sent in calc mode (and the text in echo mode).
+    #[arg(long, default_value = "1+2")]
+    expr: String,
+    /// Lines sent (each answered by one line) after connecting and before
+    /// measuring, e.g. `x = 9**4500` for an expression that uses `x`.
+    #[arg(long)]
+    setup: Vec<String>,
+    /// Stop after this many requests in all...
+    #[arg(long, default_value_t = 1_000_000)]
+    requests: u64,
+    /// ...or after this many seconds, whichever comes first.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Seconds of load before measuring starts (connections warm up).
+    #[arg(long, default_value_t = 0.5)]
+    warmup: f64,
+    /// Seconds to wait for any one reply (or handshake) before counting
+    /// the connection as failed.
+    #[arg(long, default_value_t = 10.0)]
+    reply_timeout: f64,
+    /// A label printed with the results.
+    #[arg(long, default_value = "")]
+    label: String,
+    /// Open this many idle connections and report the server's memory per
+    /// connection instead of generating load (needs --server-pid).
+    #[arg(long)]
+    idle: Option<usize>,
+    /// The server's process id, for --idle.
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Measure chat fan-out to this many reading members instead.
+    #[arg(long)]
+    chat_members: Option<usize>,
+    /// Members that join the room and never read.
+    #[arg(long, default_value_t = 0)]
+    chat_stalled: usize,
+    /// The chat room.
+    #[arg(long, default_value = "bench")]
+    chat_room: String,
+    /// Lines the sender may be ahead of the slowest reading member. Keep
+    /// it under the server's per-member queue (safecalc: 1,024 lines), so
+    /// that no reading member is disconnected for falling behind.
+    #[arg(long, default_value_t = 256)]
+    chat_window: u64,
+}
+
+/// What one connection sends and expects back.
+struct Script {
+    greeting: bool,
+    setup: Vec<String>,
+    /// `P` requests, each ending in CR LF.
+    batch: Vec<u8>,
+    /// The reply expected for every request, without its line end.
+    expected: String,
+}
+
+impl Script {
+    fn new(args: &Args) -> Result<Script, String> {
+        let (greeting, mut setup, request, expected) = match args.mode {
+            Mode::Calc => {
+                let mut session = safecalc::calc::Session::new();
+                for line in &args.setup {
+                    session
+                        .eval(line)
+                        .map_err(|e| format!("setup line {line:?}: {e}"))?;
+                }
+                let expected = match session.eval(&args.expr) {
+                    Ok(v) => v.to_string(),
+                    Err(e) => format!("error: {e}"),
+                };
+                (true, Vec::new(), args.expr.clone(), expected)
+            }
+            Mode::Echo => (
+                true,
+                vec!["/echo".to_string()],
+                args.expr.clone(),
+                args.expr.clone(),
+            ),
+            Mode::Ping => (false, Vec::new(), "PING".into(), "+PONG".into()),
+        };
+        setup.extend(args.setup.iter().cloned());
+        let batch = format!("{request}\r\n").repeat(args.pipeline).into_bytes();
+        Ok(Script {
+            greeting,
+            setup,
+            batch,
+            expected,
+        })
+    }
+}
+
+/// Shared by all connections: the request budget and the clock.
+struct Budget {
+    remaining: AtomicU64,
+    measuring: AtomicBool,
+    deadline: Instant,
+}
+
+impl Budget {
+    /// Claims one batch, or `false` when the run is over.
+    fn claim(&self, n: u64) -> bool {
+        if Instant::now() >= self.deadline {
+            return false;
+        }
+        if !self.measuring.load(Ordering::Relaxed) {
+            return true; // warm-up requests are not counted
+        }
+        self.remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| r.checked_sub(n))
+            .is_ok()
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn read_reply(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    line: &mut Vec<u8>,
+    timeout: Duration,
+) -> Result<(), BoxError> {
+    line.clear();
+    let read = tokio::time::timeout(timeout, reader.read_until(b'\n', line))
+        .await
+        .map_err(|_| format!("no reply within {timeout:?}"))?;
+    if read? == 0 {
+        return Err("the server closed the connection".into());
+    }
+    while matches!(line.last(), Some(b'\n' | b'\r')) {
+        line.pop();
+    }
+    Ok(())
+}
+
+/// A connection that has read its greeting and setup replies.
+struct Opened {
+    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+}
+
+/// Connects, reads the greeting and runs the setup lines.
+async fn open(addr: SocketAddr, script: &Script, timeout: Duration) -> Result<Opened, BoxError> {
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("no connection within {timeout:?}"))??;
+    stream.set_nodelay(true)?;
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, read);
+    let mut line = Vec::new();
+    if script.greeting {
+        read_reply(&mut reader, &mut line, timeout)
+            .await
+            .map_err(|e| format!("greeting: {e}"))?;
+    }
+    for setup in &script.setup {
+        write.write_all(format!("{setup}\r\n").as_bytes()).await?;
+        read_reply(&mut reader, &mut line, timeout).await?;
+        if line.starts_with(b"error") {
+            return Err(format!("setup {setup:?}: {}", String::from_utf8_lossy(&line)).into());
+        }
+    }
+    Ok(Opened { reader, write })
+}
+
+/// One connection's load: batches until the budget or the time runs out.
+/// Returns its latency histogram (microseconds).
+async fn connection(
+    opened: Opened,
+    script: Arc<Script>,
+    pipeline: usize,
+    budget: Arc<Budget>,
+    timeout: Duration,
+) -> Result<Histogram<u64>, BoxError> {
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let Opened {
+        mut reader,
+        mut write,
+    } = opened;
+    let mut line = Vec::new();
+    let expected = script.expected.as_bytes();
+    while budget.claim(pipeline as u64) {
+        let measuring = budget.measuring.load(Ordering::Relaxed);
+        let sent = Instant::now();
+        write.write_all(&script.batch).await?;
+        for _ in 0..pipeline {
+            read_reply(&mut reader, &mut line, timeout).await?;
+            if line != expected {
+                return Err(format!(
+                    "unexpected reply {:?} (expected {:?})",
+                    String::from_utf8_lossy(&line[..line.len().min(80)]),
+                    &script.expected[..script.expected.len().min(80)]
+                )
+                .into());
+            }
+            if measuring {
+                let micros = sent.elapsed().as_micros() as u64;
+                histogram.record(micros.max(1))?;
+            }
+        }
+    }
+    Ok(histogram)
+}
+
+async fn load(args: Args) -> Result<(), BoxError> {
+    let script = Arc::new(Script::new(&args)?);
+    let timeout = Duration::from_secs_f64(args.reply_timeout);
+    // Open every connection before the clock starts.
+    let handshakes = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut opening = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections {
+        let (script, handshakes) = (script.clone(), handshakes.clone());
+        opening.push(tokio::spawn(async move {
+            let _permit = handshakes.acquire().await?;
+            open(args.addr, &script, timeout).await
+        }));
+    }
+    let mut opened = Vec::with_capacity(args.connections);
+    let mut failures = 0;
+    for task in opening {
+        match task.await? {
+            Ok(o) => opened.push(o),
+            Err(e) => {
+                failures += 1;
+                if failures <= 3 {
+                    eprintln!("connection failed: {e}");
+                }
+            }
+        }
+    }
+    let warmup = Duration::from_secs_f64(args.warmup);
+    let budget = Arc::new(Budget {
+        remaining: AtomicU64::new(args.requests),
+        measuring: AtomicBool::new(warmup.is_zero()),
+        deadline: Instant::now() + warmup + Duration::from_secs_f64(args.seconds),
+    });
+    let mut tasks = Vec::with_capacity(opened.len());
+    for o in opened {
+        tasks.push(tokio::spawn(connection(
+            o,
+            script.clone(),
+            args.pipeline,
+            budget.clone(),
+            timeout,
+        )));
+    }
+    tokio::time::sleep(warmup).await;
+    budget.measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for task in tasks {
+        match task.await? {
+            Ok(h) => total.add(h)?,
+            Err(e) => {
+                failures += 1;
+                if failures <= 3 {
+                    eprintln!("connection failed: {e}");
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let count = total.len();
+    println!(
+        "label={} mode={:?} n={} p={} requests={} seconds={:.2} rps={:.0} p50_us={} p99_us={} p999_us={} max_us={} failed_connections={}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        args.mode,
+        args.connections,
+        args.pipeline,
+        count,
+        elapsed,
+        count as f64 / elapsed,
+        total.value_at_quantile(0.50),
+        total.value_at_quantile(0.99),
+        total.value_at_quantile(0.999),
+        total.max(),
+        failures,
+    );
+    if failures > 0 {
+        return Err(format!("{failures} connections failed").into());
+    }
+    Ok(())
+}
+
+/// Resident memory of a process, in bytes, from `/proc/PID/status`.
+fn rss_bytes(pid: u32) -> Result<u64, BoxError> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .ok_or("no VmRSS line")?;
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .ok_or("malformed VmRSS line")?
+        .parse()?;
+    Ok(kib * 1024)
+}
+
+async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
+    let pid = args.server_pid.ok_or("--idle needs --server-pid")?;
+    let script = Script::new(&args)?;
+    let before = rss_bytes(pid)?;
+    let mut connections = Vec::with_capacity(count);
+    for i in 0..count {
+        let timeout = Duration::from_secs_f64(args.reply_timeout);
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(args.addr))
+            .await
+            .map_err(|_| format!("connection {i}: no connection within {timeout:?}"))?
+            .map_err(|e| format!("connection {i}: {e}"))?;
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        if script.greeting {
+            tokio::time::timeout(timeout, reader.read_until(b'\n', &mut line))
+                .await
+                .map_err(|_| format!("connection {i}: no greeting within {timeout:?}"))??;
+            if line.is_empty() {
+                return Err(format!("connection {i} closed before its greeting").into());
+            }
+        }
+        connections.push(reader);
+    }
+    // Let the server settle (tasks parked, buffers as they will stay).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = rss_bytes(pid)?;
+    // Count the connections the server has not closed (a closed one reads
+    // as 0 bytes; an open, silent one would block).
+    let open = connections
+        .iter()
+        .filter(|reader| {
+            let mut probe = [0u8; 1];
+            matches!(reader.get_ref().try_read(&mut probe),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        })
+        .count();
+    let growth = after.saturating_sub(before);
+    println!(
+        "label={} idle_connections={} still_open={} rss_before={} rss_after={} bytes_per_connection={}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        count,
+        open,
+        before,
+        after,
+        growth / count.max(1) as u64,
+    );
+    drop(connections);
+    Ok(())
+}
+
+/// Connects and enters chat mode in `room`; returns the split stream.
+async fn chat_join(
+    addr: SocketAddr,
+    room: &str,
+    timeout: Duration,
+) -> Result<
+    (
+        BufReader<tokio::net::tcp::OwnedReadHalf>,
+        tokio::net::tcp::OwnedWriteHalf,
+    ),
+    BoxError,
+> {
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        .await
+        .map_err(|_| format!("no connection within {timeout:?}"))??;
+    stream.set_nodelay(true)?;
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::with_capacity(64 * 1024, read);
+    let mut line = Vec::new();
+    read_reply(&mut reader, &mut line, timeout).await?; // greeting
+    write
+        .write_all(format!("/chat #{room}\r\n").as_bytes())
+        .await?;
+    // The replies to `/chat` (a welcome, maybe who is there) are read
+    // along with everything else by the member's reader.
+    Ok((reader, write))
+}
+
+/// Whether the peer has not closed `stream`: reads what is buffered (a
+/// stalled member's backlog) until it would block (open) or ends (closed).
+fn still_open(stream: &tokio::net::tcp::OwnedReadHalf) -> bool {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.as_ref().try_read(&mut buf) {
+            Ok(0) => return false,
+            Ok(_) => continue,
+            Err(e) => return e.kind() == std::io::ErrorKind::WouldBlock,
+        }
+    }
+}
+
+/// The marker that starts every benchmark chat line.
+const CHAT_MARK: &[u8] = b"fanout-";
+
+async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
+    let timeout = Duration::from_secs_f64(args.reply_timeout);
+    let done = Arc::new(AtomicBool::new(false));
+    // The readers, each counting the benchmark lines it receives.
+    let mut counters = Vec::with_capacity(members);
+    let mut readers = Vec::with_capacity(members);
+    for _ in 0..members {
+        let (mut reader, write) = chat_join(args.addr, &args.chat_room, timeout).await?;
+        let count = Arc::new(AtomicU64::new(0));
+        counters.push(count.clone());
+        let done = done.clone();
+        readers.push(tokio::spawn(async move {
+            let _write = write; // closing it would end the session
+            let mut line = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                line.clear();
+                let read = tokio::time::timeout(
+                    Duration::from_millis(100),
+                    reader.read_until(b'\n', &mut line),
+                )
+                .await;
+                match read {
+                    Err(_) => continue,
+                    Ok(Ok(0)) => return Err::<(), BoxError>("the server closed a member".into()),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => return Err(e.into()),
+                }
+                if line.starts_with(b"<") && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK) {
+                    count.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Ok(())
+        }));
+    }
+    let mut stalled = Vec::with_capacity(args.chat_stalled);
+    for _ in 0..args.chat_stalled {
+        stalled.push(chat_join(args.addr, &args.chat_room, timeout).await?);
+    }
+    let (mut sender_reader, mut sender) = chat_join(args.addr, &args.chat_room, timeout).await?;
+    // The sender's own socket is drained too (announcements), so that it
+    // never stalls.
+    let drain_done = done.clone();
+    let drain = tokio::spawn(async move {
+        let mut line = Vec::new();
+        while !drain_done.load(Ordering::Relaxed) {
+            line.clear();
+            let read = tokio::time::timeout(
+                Duration::from_millis(100),
+                sender_reader.read_until(b'\n', &mut line),
+            )
+            .await;
+            if let Ok(Ok(0) | Err(_)) = read {
+                break;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await; // joins settle
+    let slowest = |counters: &[Arc<AtomicU64>]| {
+        counters
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .min()
+            .unwrap_or(0)
+    };
+    let total = |counters: &[Arc<AtomicU64>]| {
+        counters
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .sum::<u64>()
+    };
+    let warmup = Duration::from_secs_f64(args.warmup);
+    let run = Duration::from_secs_f64(args.seconds);
+    let batch = args.pipeline.max(1) as u64;
+    let start = Instant::now();
+    let mut sent = 0u64;
+    let mut at_start = None; // (time, sent, delivered)
+    let mut last_progress = Instant::now();
+    let mut last_slowest = 0;
+    while start.elapsed() < warmup + run {
+        if at_start.is_none() && start.elapsed() >= warmup {
+            at_start = Some((Instant::now(), sent, total(&counters)));
+        }
+        let behind = slowest(&counters);
+        if behind != last_slowest {
+            (last_slowest, last_progress) = (behind, Instant::now());
+        } else if last_progress.elapsed() > timeout {
+            return Err("no member received anything for the reply timeout".into());
+        }
+        if sent - behind + batch > args.chat_window {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let mut lines = String::new();
+        for _ in 0..batch {
+            lines.push_str(&format!("fanout-{sent}\r\n"));
+            sent += 1;
+        }
+        tokio::time::timeout(timeout, sender.write_all(lines.as_bytes()))
+            .await
+            .map_err(|_| "the sender could not write for the reply timeout")??;
+    }
+    let (t0, sent0, delivered0) = at_start.ok_or("no measuring time")?;
+    let measured = t0.elapsed().as_secs_f64();
+    let delivered = total(&counters) - delivered0;
+    done.store(true, Ordering::Relaxed);
+    let mut failed = 0;
+    for r in readers {
+        if let Err(e) = r.await? {
+            failed += 1;
+            if failed <= 3 {
+                eprintln!("member failed: {e}");
+            }
+        }
+    }
+    let _ = drain.await;
+    // A server that protects the room disconnects the stalled members.
+    let stalled_open = stalled
+        .iter()
+        .filter(|(reader, _)| still_open(reader.get_ref()))
+        .count();
+    println!(
+        "label={} chat_members={} stalled={} stalled_still_open={} seconds={:.2} sent_per_s={:.0} delivered_per_s={:.0} failed_members={}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        members,
+        args.chat_stalled,
+        stalled_open,
+        measured,
+        (sent - sent0) as f64 / measured,
+        delivered as f64 / measured,
+        failed,
+    );
+    if failed > 0 {
+        return Err(format!("{failed} members failed").into());
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    if !args.addr.ip().is_loopback() {
+        eprintln!("loadgen: {} is not a loopback address", args.addr);
+        return std::process::ExitCode::from(2);
+    }
+    // One thread: the server under test gets the other core.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match (args.idle, args.chat_members) {
+        (Some(count), _) => runtime.block_on(idle(args, count)),
+        (None, Some(members)) => runtime.block_on(chat(args, members)),
+        (None, None) => runtime.block_on(load(args)),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# All of BENCHMARKS.md's figures in one run: builds release, starts safecalc
+# and redis-server on loopback, runs the load generator (N = 1, 50, 1000;
+# P = 1, 16; calc, echo and Redis PING), the hostile-client and
+# idle-connection tests, the criterion evaluator suite and the callgrind
+# instruction counts. Results go to target/bench/<time>/ and a summary to
+# stdout.
+#
+#   scripts/bench.sh                 # everything (about 15 minutes)
+#   SECONDS_PER_RUN=3 CRITERION_TIME=1 scripts/bench.sh   # quicker
+#   SKIP_CRITERION=1 SKIP_CALLGRIND=1 scripts/bench.sh    # servers only
+#   LOAD_RUNS=1 scripts/bench.sh     # each load figure once (default 3)
+#
+# Needs redis-server (installed with apt-get when missing) and valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+REQUESTS_PER_RUN=${REQUESTS_PER_RUN:-2000000}
+CRITERION_TIME=${CRITERION_TIME:-2}
+SAFECALC_PORT=${SAFECALC_PORT:-7878}
+REDIS_PORT=${REDIS_PORT:-6390}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
+# The load figures are noisy on a shared machine: each is run this many
+# times (interleaved), and the summary shows the median.
+LOAD_RUNS=${LOAD_RUNS:-3}
+
+out=target/bench/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+echo "== results in $out"
+
+# -- the machine -----------------------------------------------------------
+{
+    echo "date: $(date -u)"
+    echo "nproc: $(nproc)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "memory: $(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+    echo "kernel: $(uname -r)"
+    echo "rustc: $(rustc --version)"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out/machine.txt"
+
+# -- build -----------------------------------------------------------------
+cargo build --release --bin safecalc --example loadgen --example evalcount --example worst_lines
+loadgen=target/release/examples/loadgen
+
+# 10,000 idle connections need more than the usual 1,024 descriptors, on
+# both sides (the servers inherit this limit from the script).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+echo "open files limit: $(ulimit -n)" | tee -a "$out/machine.txt"
+
+# -- servers ----------------------------------------------------------------
+if ! command -v redis-server >/dev/null; then
+    apt-get update && apt-get install -y redis-server
+fi
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --maxclients 20000 --daemonize no --logfile "$out/redis.log" &
+redis_pid=$!
+pids+=("$redis_pid")
+echo "redis: $(redis-server --version)" | tee -a "$out/machine.txt"
+
+# With chat mode (issue 4), its flood limit is turned off for the fan-out
+# figures (it only affects chat lines).
+chat_flags=()
+if target/release/safecalc --help | grep -q -- --chat-rate; then
+    chat_flags=(--chat-rate 0)
+fi
+target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 "${chat_flags[@]}" \
+    > "$out/safecalc.out" 2> "$out/safecalc.log" &
+safecalc_pid=$!
+pids+=("$safecalc_pid")
+
+for _ in $(seq 100); do
+    grep -q 'safecalc listening on' "$out/safecalc.out" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q 'safecalc listening on' "$out/safecalc.out" || { echo "safecalc did not start"; exit 1; }
+for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
+    sleep 0.1
+done
+
+run() { # label, then loadgen arguments
+    local label=$1
+    shift
+    "$loadgen" --label "$label" --seconds "$SECONDS_PER_RUN" --requests "$REQUESTS_PER_RUN" "$@" \
+        | tee -a "$out/loadgen.txt"
+}
+
+# -- throughput and latency ---------------------------------------------------
+echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"
+for _ in $(seq "$LOAD_RUNS"); do
+    for n in 1 50 1000; do
+        for p in 1 16; do
+            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p"
+            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p"
+            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p"
+        done
+    done
+done
+
+# -- a hostile client -----------------------------------------------------------
+# The slowest 4 KiB line we know (examples/worst_lines.rs): max() of 1,997
+# references to a 4,296-digit integer, pipelined 16 deep, without pause.
+worst="max(x$(printf ',x%.0s' $(seq 1997)))"
+echo "== hostile client: 50 clients at P=1, without and with it ($LOAD_RUNS runs)"
+for _ in $(seq "$LOAD_RUNS"); do
+    run quiet-50 --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
+    "$loadgen" --label hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 1 -p 16 \
+        --setup 'x = 9**4500' --expr "$worst" --warmup 0 \
+        --seconds "$((SECONDS_PER_RUN + 2))" --requests 100000000 \
+        | tee -a "$out/loadgen.txt" &
+    hostile=$!
+    sleep 0.5
+    run beside-hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
+    wait "$hostile"
+done
+
+# -- idle connections -------------------------------------------------------------
+echo "== $IDLE_CONNECTIONS idle connections"
+"$loadgen" --label safecalc-idle --addr "127.0.0.1:$SAFECALC_PORT" --mode calc \
+    --idle "$IDLE_CONNECTIONS" --server-pid "$safecalc_pid" | tee -a "$out/loadgen.txt"
+"$loadgen" --label redis-idle --addr "127.0.0.1:$REDIS_PORT" --mode ping \
+    --idle "$IDLE_CONNECTIONS" --server-pid "$redis_pid" | tee -a "$out/loadgen.txt"
+
+# -- chat fan-out -------------------------------------------------------------------
+if [ ${#chat_flags[@]} -gt 0 ]; then
+    echo "== chat fan-out: a room of 100 (99 reading members and the sender)"
+    for _ in $(seq "$LOAD_RUNS"); do
+        "$loadgen" --label chat-100 --addr "127.0.0.1:$SAFECALC_PORT" --chat-members 99 \
+            --chat-room bench -p 16 --seconds "$SECONDS_PER_RUN" | tee -a "$out/loadgen.txt"
+        "$loadgen" --label chat-100-stalled --addr "127.0.0.1:$SAFECALC_PORT" --chat-members 98 \
+            --chat-stalled 1 --chat-room stalled -p 16 --seconds "$((SECONDS_PER_RUN * 3))" \
+            | tee -a "$out/loadgen.txt"
+    done
+else
+    echo "== chat fan-out: skipped, this safecalc has no chat mode"
+fi
+
+cleanup
+pids=()
+
+# -- the evaluator ------------------------------------------------------------------
+if [ -z "${SKIP_CALLGRIND:-}" ]; then
+    echo "== instructions per call (callgrind)"
+    scripts/evalcount.sh 200 | tee "$out/evalcount.txt"
+fi
+echo "== worst lines"
+target/release/examples/worst_lines | tee "$out/worst_lines.txt"
+if [ -z "${SKIP_CRITERION:-}" ]; then
+    echo "== criterion"
+    cargo bench --bench evaluators -- --warm-up-time 1 --measurement-time "$CRITERION_TIME" --noplot \
+        2>&1 | tee "$out/criterion.txt"
+fi
+
+# -- summary -------------------------------------------------------------------------
+echo
+echo "== summary ($out)"
+scripts/bench_summary.py "$out"
