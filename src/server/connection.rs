@@ -21,7 +21,13 @@ use tokio_util::codec::Decoder;
 use super::codec::{Frame, LineCodec};
 
 /// Bytes asked for per read. Small, since the server holds one per client.
-const READ_CHUNK: usize = 4096;
+const READ_CHUNK: usize = 1024;
+
+/// Size of the reply buffer. Replies are short; a larger one (tokio's
+/// default is 8 KiB) is mostly idle memory, and with 10,000 idle clients it
+/// was most of the server's footprint (see BENCHMARKS.md). A reply longer
+/// than this (a 4,300-digit integer) is written straight through.
+const WRITE_BUFFER: usize = 1024;
 
 /// After a goodbye, at most this much further input is read and dropped
 /// while waiting for the client to close (see [`Connection::close`]).
@@ -41,8 +47,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// Wraps `stream`, accepting lines of at most `max_line_bytes`.
     pub fn new(stream: S, max_line_bytes: usize) -> Connection<S> {
         Connection {
-            stream: BufWriter::new(stream),
-            buffer: BytesMut::with_capacity(READ_CHUNK),
+            stream: BufWriter::with_capacity(WRITE_BUFFER, stream),
+            buffer: BytesMut::new(),
             codec: LineCodec::new(max_line_bytes),
             eof: false,
         }
