@@ -1,4 +1,17 @@
-//! safecalc (skeleton)
+//! safecalc: a safe, Python-`eval`-compatible calculator, as a library and as
+//! a line-oriented network service.
+//!
+//! The crate has two halves, and the folder names say which is which:
+//!
+//! * [`calc`] is the evaluator: it parses and evaluates one line of Python
+//!   arithmetic (`2**100`, `1/3`, `x = sqrt(2)`) with limits that make every
+//!   evaluation cheap, whatever the input. It knows nothing about networks.
+//! * [`server`] is the service: a tokio TCP server that speaks a line protocol
+//!   to `telnet` and `nc` (see `docs/PROTOCOL.md`), with one calculator
+//!   session per connection. It depends on [`calc`], never the other way.
+//!
+//! The `safecalc` binary is a thin wrapper: it parses flags and calls
+//! [`server::Server`] (or [`calc::eval`] for `safecalc eval EXPR`).
 #![forbid(unsafe_code)]
 
 pub mod calc;
@@ -6,3 +19,11 @@ pub mod calc;
 /// tests (`tests/fuzz_regressions.rs`): each takes arbitrary bytes and
 /// panics when a property is violated.
 pub mod fuzzing;
+pub mod server;
+
+/// The TCP port the service listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 7878;
+
+/// The address the service listens on unless told otherwise: loopback only,
+/// so that starting it never exposes a port to the network by accident.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";

@@ -1,0 +1,237 @@
+//! Accepting clients: the connection cap, accept errors, and shutdown.
+//!
+//! [`Server::run`] is the accept loop. Each accepted client gets a task
+//! (a [`Handler`]) that owns everything about it. Three mechanisms hold the
+//! whole together:
+//!
+//! * A [`Semaphore`] with one permit per allowed connection. The handler
+//!   task holds its permit, so the permit comes back when the task ends,
+//!   however it ends. When none is left, the client is told
+//!   `error: server full` and closed, rather than queued silently (what
+//!   Redis does at `maxclients`).
+//! * A [`CancellationToken`], given to every handler: cancelling it makes
+//!   the accept loop stop and each handler say `server shutting down`.
+//! * A [`TaskTracker`] holding every task the server spawned, so that
+//!   shutdown can wait for all of them to finish (with a time limit).
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use super::config::Config;
+use super::connection::Connection;
+use super::handler::Handler;
+use super::session::Session;
+use super::stats::Stats;
+
+/// The line a client gets when `max_connections` are already served.
+pub const SERVER_FULL: &str = "error: server full";
+
+/// Refusals (`server full`) delivered at once, each in its own short task.
+/// Past this, a refused client gets the line only if the socket takes it
+/// immediately, so a flood of connections cannot spawn tasks without bound.
+const MAX_REFUSALS_IN_FLIGHT: usize = 64;
+
+/// First pause after a failed `accept` (e.g. out of file descriptors); it
+/// doubles on each further failure, up to [`MAX_ACCEPT_BACKOFF`].
+const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
+const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+pub enum ServerError {
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
+    /// The bound socket has no address (should not happen on TCP).
+    #[error("cannot read the listening address: {0}")]
+    LocalAddr(#[source] io::Error),
+}
+
+/// A bound, not yet running, safecalc server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    config: Config,
+    stats: Arc<Stats>,
+}
+
+impl Server {
+    /// Binds the listening socket. Binding is separate from [`Server::run`]
+    /// so that the caller can learn the address (port 0) before serving.
+    pub async fn bind(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        config: Config,
+    ) -> Result<Server, ServerError> {
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        Ok(Server::from_listener(listener, config))
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(listener: TcpListener, config: Config) -> Server {
+        Server {
+            listener,
+            config,
+            stats: Arc::new(Stats::new()),
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> Result<SocketAddr, ServerError> {
+        self.listener.local_addr().map_err(ServerError::LocalAddr)
+    }
+
+    /// The server's counters (the same ones `/stats` shows).
+    pub fn stats(&self) -> Arc<Stats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Accepts and serves clients until `shutdown` is cancelled, then
+    /// closes the listening socket, tells every client `server shutting
+    /// down`, and returns once all of them are closed or
+    /// [`Config::shutdown_timeout`] has passed.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let Server {
+            listener,
+            config,
+            stats,
+        } = self;
+        let accepting = Accepting {
+            connections: Arc::new(Semaphore::new(config.max_connections)),
+            refusals: Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT)),
+            tracker: TaskTracker::new(),
+            shutdown,
+            config,
+            stats,
+            next_id: 0,
+        };
+        match listener.local_addr() {
+            Ok(addr) => info!(%addr, "listening"),
+            Err(e) => warn!(error = %e, "listening on an unknown address"),
+        }
+        accepting.run(listener).await;
+    }
+}
+
+/// The accept loop's state.
+struct Accepting {
+    connections: Arc<Semaphore>,
+    refusals: Arc<Semaphore>,
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+    config: Config,
+    stats: Arc<Stats>,
+    next_id: u64,
+}
+
+impl Accepting {
+    async fn run(mut self, listener: TcpListener) {
+        let mut backoff = FIRST_ACCEPT_BACKOFF;
+        loop {
+            let accepted = tokio::select! {
+                biased;
+                () = self.shutdown.cancelled() => break,
+                accepted = listener.accept() => accepted,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    backoff = FIRST_ACCEPT_BACKOFF;
+                    self.admit(stream, peer);
+                }
+                Err(e) => {
+                    // Running out of file descriptors or memory is
+                    // temporary; a pause lets connections finish instead
+                    // of spinning on the error.
+                    warn!(error = %e, ?backoff, "accept failed; retrying");
+                    tokio::select! {
+                        () = self.shutdown.cancelled() => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_ACCEPT_BACKOFF);
+                }
+            }
+        }
+        // Stop accepting: from here on, connection attempts are refused by
+        // the kernel instead of waiting in the backlog.
+        drop(listener);
+        self.tracker.close();
+        info!(connections = self.stats.open_connections(), "shutting down");
+        let waited = tokio::time::timeout(self.config.shutdown_timeout, self.tracker.wait()).await;
+        if waited.is_err() {
+            warn!(
+                tasks = self.tracker.len(),
+                "shutdown timed out; dropping the remaining connections"
+            );
+        }
+        info!("stopped");
+    }
+
+    /// Starts serving a new client, or refuses it if the server is full.
+    fn admit(&mut self, stream: TcpStream, peer: SocketAddr) {
+        // Replies are written in whole batches already (see Connection), so
+        // Nagle's algorithm would only add latency.
+        let _ = stream.set_nodelay(true);
+        let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
+            self.refuse(stream, peer);
+            return;
+        };
+        self.next_id += 1;
+        let span = info_span!("conn", id = self.next_id, %peer);
+        let open = self.stats.connection_opened();
+        let handler = Handler {
+            connection: Connection::new(stream, self.config.max_line_bytes),
+            session: Session::new(self.config.limits, Arc::clone(&self.stats)),
+            shutdown: self.shutdown.clone(),
+            idle_timeout: self.config.idle_timeout,
+            goodbye_timeout: self.config.goodbye_timeout,
+        };
+        span.in_scope(|| debug!("connected"));
+        self.tracker.spawn(
+            async move {
+                handler.run().await;
+                // Both go back only when the task is done with the client.
+                drop(open);
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Tells a client the server is full and closes the connection.
+    fn refuse(&self, stream: TcpStream, peer: SocketAddr) {
+        info!(%peer, "server full; connection refused");
+        let line = format!("{SERVER_FULL}\r\n");
+        let Ok(slot) = Arc::clone(&self.refusals).try_acquire_owned() else {
+            // Too many refusals in flight: one non-blocking try, then drop.
+            let _ = stream.try_write(line.as_bytes());
+            return;
+        };
+        let timeout = self.config.goodbye_timeout;
+        self.tracker.spawn(async move {
+            let mut connection = Connection::new(stream, 1);
+            let goodbye = async {
+                connection.write_raw(line.as_bytes()).await?;
+                connection.close().await
+            };
+            let _ = tokio::time::timeout(timeout, goodbye).await;
+            drop(slot);
+        });
+    }
+}

@@ -1,0 +1,331 @@
+//! One client's conversation: modes, dispatch and replies.
+//!
+//! A [`Session`] is a pure state machine. It takes [`Frame`]s (what the
+//! codec made of the client's bytes) and answers with [`Action`]s (lines to
+//! send, telnet bytes to send, "close"); it never touches a socket, a timer
+//! or the tokio runtime. That keeps every protocol rule testable without a
+//! network, lets [`super::simulate`] (and a fuzz target) drive codec and
+//! session from raw bytes, and keeps I/O concerns (flushing, timeouts,
+//! shutdown) in one place, the connection handler.
+//!
+//! The rules, in the order [`Session::handle`] applies them to a line:
+//!
+//! 1. a blank line gets no reply (in echo mode it is echoed);
+//! 2. a line holding only Ctrl-D, or a quit word (`fin`, `quit`, `exit`),
+//!    ends the session with `bye`, in every mode;
+//! 3. a line starting with `/` is a command (see [`super::commands`]);
+//! 4. anything else goes to the current [`Mode`].
+//!
+//! Adding a mode (chat, issue 4) means a [`Mode`] variant, an arm in
+//! [`Session::handle_text`], and command rows; actions that reach other
+//! connections would become new [`Action`] variants that the connection
+//! handler forwards.
+
+use std::sync::Arc;
+
+use crate::calc;
+
+use super::codec::{Frame, WONT_TIMING_MARK};
+use super::commands;
+use super::stats::Stats;
+
+/// What the session is doing with plain lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Each line is evaluated by the calculator.
+    Calc,
+    /// Each line is sent back as it is.
+    Echo,
+}
+
+/// Something the connection must do, in order, for the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this text as one line (the connection adds CR LF).
+    Send(String),
+    /// Send these telnet negotiation bytes as they are.
+    Telnet([u8; 3]),
+    /// Deliver everything sent so far, then close the connection.
+    Close,
+}
+
+/// Words that end the session, in every mode, compared without case.
+pub const QUIT_WORDS: [&str; 3] = ["fin", "quit", "exit"];
+
+/// The one line a client gets when it connects.
+pub const GREETING: &str = concat!(
+    "safecalc ",
+    env!("CARGO_PKG_VERSION"),
+    " ready (calc mode): type an expression like 2**100, /help for commands, quit to leave"
+);
+
+/// The state of one client's conversation (see the [module docs](self)).
+#[derive(Debug)]
+pub struct Session {
+    pub(super) mode: Mode,
+    pub(super) calc: calc::Session,
+    pub(super) stats: Arc<Stats>,
+    /// The session has ended; further input is ignored.
+    closed: bool,
+}
+
+impl Session {
+    /// A new session in calc mode whose calculator uses `limits`.
+    pub fn new(limits: calc::Limits, stats: Arc<Stats>) -> Session {
+        Session {
+            mode: Mode::Calc,
+            calc: calc::Session::with_limits(limits),
+            stats,
+            closed: false,
+        }
+    }
+
+    /// The current mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// True once the session has asked for the connection to close.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Handles one frame, appending what to do to `out`.
+    ///
+    /// Every non-blank line gets at least one reply line, in the order the
+    /// frames arrive, which is what makes pipelining work.
+    pub fn handle(&mut self, frame: Frame, out: &mut Vec<Action>) {
+        if self.closed {
+            return;
+        }
+        match frame {
+            Frame::Telnet(bytes) => out.push(Action::Telnet(bytes)),
+            Frame::Interrupt => {
+                // Telnet follows `IAC IP` with `IAC DO TIMING-MARK` and then
+                // hides our output until that is answered. We are about to
+                // close, so answer it now, ahead of the `bye`; a client that
+                // did not ask ignores a `WONT` for an option that is off.
+                out.push(Action::Telnet(WONT_TIMING_MARK));
+                self.bye(out);
+            }
+            Frame::TooLong { max } => {
+                self.stats.record_request();
+                self.error(out, format_args!("line too long (max {max} bytes)"));
+            }
+            Frame::InvalidUtf8 => {
+                self.stats.record_request();
+                self.error(out, "invalid UTF-8 (lines must be UTF-8 text)");
+            }
+            Frame::Line(text) => self.handle_line(text, out),
+        }
+    }
+
+    fn handle_line(&mut self, text: String, out: &mut Vec<Action>) {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            if self.mode == Mode::Echo {
+                out.push(Action::Send(text));
+            }
+            return;
+        }
+        self.stats.record_request();
+        if trimmed == "\u{4}" || QUIT_WORDS.iter().any(|w| trimmed.eq_ignore_ascii_case(w)) {
+            self.bye(out);
+        } else if let Some(command) = trimmed.strip_prefix('/') {
+            let (name, args) = match command.split_once(char::is_whitespace) {
+                Some((name, args)) => (name, args.trim()),
+                None => (command, ""),
+            };
+            if let Err(e) = commands::dispatch(self, name, args, out) {
+                self.error(out, e);
+            }
+        } else {
+            self.handle_text(text, out);
+        }
+    }
+
+    /// A plain line, handled by the current mode.
+    fn handle_text(&mut self, text: String, out: &mut Vec<Action>) {
+        match self.mode {
+            Mode::Calc => self.evaluate(&text, out),
+            Mode::Echo => out.push(Action::Send(text)),
+        }
+    }
+
+    /// Evaluates one expression (or assignment) with this session's
+    /// calculator and replies with the result's `repr` or the error.
+    ///
+    /// Evaluation runs inline on the connection's task: the calculator's
+    /// [`Limits`](calc::Limits) bound the work of any one line, so it never
+    /// holds a runtime thread for long.
+    pub(super) fn evaluate(&mut self, expr: &str, out: &mut Vec<Action>) {
+        match self.calc.eval(expr) {
+            Ok(value) => out.push(Action::Send(value.to_string())),
+            Err(e) => self.error(out, e),
+        }
+    }
+
+    /// Replies `error: {message}` and counts it.
+    pub(super) fn error(&self, out: &mut Vec<Action>, message: impl std::fmt::Display) {
+        self.stats.record_error();
+        out.push(Action::Send(format!("error: {message}")));
+    }
+
+    /// Says `bye` and ends the session.
+    pub(super) fn bye(&mut self, out: &mut Vec<Action>) {
+        out.push(Action::Send("bye".to_string()));
+        out.push(Action::Close);
+        self.closed = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::codec::{DONT, IAC};
+
+    fn session() -> Session {
+        Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()))
+    }
+
+    fn line(s: &mut Session, text: &str) -> Vec<Action> {
+        let mut out = Vec::new();
+        s.handle(Frame::Line(text.to_string()), &mut out);
+        out
+    }
+
+    fn send(text: &str) -> Action {
+        Action::Send(text.to_string())
+    }
+
+    fn bye() -> Vec<Action> {
+        vec![send("bye"), Action::Close]
+    }
+
+    #[test]
+    fn starts_in_calc_mode_and_evaluates() {
+        let mut s = session();
+        assert_eq!(s.mode(), Mode::Calc);
+        assert_eq!(line(&mut s, "42"), vec![send("42")]);
+        assert_eq!(line(&mut s, "  7 "), vec![send("7")]);
+    }
+
+    #[test]
+    fn calc_errors_are_error_lines() {
+        let mut s = session();
+        let out = line(&mut s, "1 +");
+        assert_eq!(out.len(), 1);
+        assert!(
+            matches!(&out[0], Action::Send(t) if t.starts_with("error: ")),
+            "{out:?}"
+        );
+        assert_eq!(s.stats.snapshot().errors, 1);
+    }
+
+    #[test]
+    fn blank_lines_get_no_reply_in_calc_mode() {
+        let mut s = session();
+        assert_eq!(line(&mut s, ""), vec![]);
+        assert_eq!(line(&mut s, " \t "), vec![]);
+        assert_eq!(s.stats.snapshot().requests, 0);
+    }
+
+    #[test]
+    fn echo_mode_sends_lines_back_and_calc_returns() {
+        let mut s = session();
+        let out = line(&mut s, "/echo");
+        assert_eq!(out.len(), 1);
+        assert_eq!(s.mode(), Mode::Echo);
+        assert_eq!(line(&mut s, " 1 + 1 "), vec![send(" 1 + 1 ")]);
+        assert_eq!(line(&mut s, ""), vec![send("")]);
+        line(&mut s, "/calc");
+        assert_eq!(s.mode(), Mode::Calc);
+        assert_eq!(line(&mut s, "5"), vec![send("5")]);
+    }
+
+    #[test]
+    fn quit_words_end_the_session_in_every_mode() {
+        for word in [
+            "fin", "quit", "exit", "QUIT", " exit ", "/quit", "\u{4}", " \u{4}",
+        ] {
+            for mode_command in ["/calc", "/echo"] {
+                let mut s = session();
+                line(&mut s, mode_command);
+                assert_eq!(line(&mut s, word), bye(), "{word:?} in {mode_command}");
+                assert!(s.is_closed());
+                assert_eq!(line(&mut s, "1"), vec![], "nothing after bye");
+            }
+        }
+    }
+
+    #[test]
+    fn quit_words_inside_a_longer_line_are_not_quit() {
+        let mut s = session();
+        line(&mut s, "/echo");
+        assert_eq!(line(&mut s, "quit now"), vec![send("quit now")]);
+        assert!(!s.is_closed());
+    }
+
+    #[test]
+    fn ctrl_c_answers_the_timing_mark_then_says_bye() {
+        let mut s = session();
+        let mut out = Vec::new();
+        s.handle(Frame::Interrupt, &mut out);
+        assert_eq!(
+            out,
+            vec![Action::Telnet(WONT_TIMING_MARK), send("bye"), Action::Close]
+        );
+    }
+
+    #[test]
+    fn telnet_replies_pass_through() {
+        let mut s = session();
+        let mut out = Vec::new();
+        s.handle(Frame::Telnet([IAC, DONT, 31]), &mut out);
+        assert_eq!(out, vec![Action::Telnet([IAC, DONT, 31])]);
+    }
+
+    #[test]
+    fn framing_errors_are_error_lines() {
+        let mut s = session();
+        let mut out = Vec::new();
+        s.handle(Frame::TooLong { max: 10 }, &mut out);
+        s.handle(Frame::InvalidUtf8, &mut out);
+        assert_eq!(
+            out,
+            vec![
+                send("error: line too long (max 10 bytes)"),
+                send("error: invalid UTF-8 (lines must be UTF-8 text)"),
+            ]
+        );
+        let snap = s.stats.snapshot();
+        assert_eq!((snap.requests, snap.errors), (2, 2));
+    }
+
+    #[test]
+    fn control_characters_are_just_text() {
+        let mut s = session();
+        let out = line(&mut s, "1\0+\x1b[2J");
+        assert!(
+            matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
+            "{out:?}"
+        );
+        line(&mut s, "/echo");
+        assert_eq!(line(&mut s, "a\0b\x07"), vec![send("a\0b\x07")]);
+    }
+
+    /// Needs the real calculator (branch main): the placeholder has no
+    /// variables or operators.
+    #[test]
+    fn each_session_keeps_its_variables() {
+        let mut a = session();
+        let mut b = session();
+        assert_eq!(line(&mut a, "x = 6*7"), vec![send("42")]);
+        assert_eq!(line(&mut a, "x + 1"), vec![send("43")]);
+        let out = line(&mut b, "x");
+        assert!(
+            matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
+            "{out:?}"
+        );
+    }
+}

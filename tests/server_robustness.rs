@@ -1,0 +1,312 @@
+//! The service under stress and misbehaving clients, over real TCP:
+//! many clients at once, backpressure, the connection cap, idle clients,
+//! clients vanishing at any moment, and graceful shutdown.
+
+mod server_support;
+
+use std::io::ErrorKind;
+use std::sync::Arc;
+use std::time::Duration;
+
+use safecalc::server::Config;
+use server_support::{Client, PATIENCE, TestServer, read_line};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::Barrier;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_concurrent_clients() {
+    const CLIENTS: usize = 500;
+    let server = TestServer::start().await;
+    let all_connected = Arc::new(Barrier::new(CLIENTS + 1));
+    let mut tasks = Vec::new();
+    for id in 0..CLIENTS {
+        let addr = server.addr;
+        let all_connected = Arc::clone(&all_connected);
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::connect(addr).await;
+            all_connected.wait().await;
+            // Pipelined and interleaved with everyone else's.
+            client
+                .send(&format!("{id}\n{}\n/echo\nclient {id}", id * 3))
+                .await;
+            assert_eq!(client.line().await, id.to_string());
+            assert_eq!(client.line().await, (id * 3).to_string());
+            assert!(client.line().await.starts_with("echo mode"));
+            assert_eq!(client.line().await, format!("client {id}"));
+            client.send("quit").await;
+            client.expect_bye().await;
+        }));
+    }
+    all_connected.wait().await;
+    // Every client has been greeted, so all of them are being served now.
+    assert_eq!(server.stats.open_connections(), CLIENTS as u64);
+    for task in tasks {
+        task.await.expect("client task");
+    }
+    server.wait_for_open_connections(0).await;
+    let stats = server.stats.snapshot();
+    assert_eq!(stats.total, CLIENTS as u64);
+    assert_eq!(stats.requests, 5 * CLIENTS as u64);
+    assert_eq!(stats.errors, 0);
+    server.stop().await;
+}
+
+/// A client that writes without reading: the server must stop reading from
+/// it (so the client's writes eventually block) instead of buffering
+/// replies, and must then deliver every reply, in order, once the client
+/// reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backpressure_stops_reading_from_a_client_that_does_not_read() {
+    // Bounds the test if the server were (wrongly) buffering without limit.
+    const MAX_BYTES_SENT: usize = 256 * 1024 * 1024;
+    let server = TestServer::start().await;
+    // Small client buffers so the pipe fills sooner; the server's are the
+    // kernel's defaults.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(16 * 1024).expect("rcvbuf");
+    socket.set_send_buffer_size(16 * 1024).expect("sndbuf");
+    let stream = socket.connect(server.addr).await.expect("connect");
+    let mut client = Client::from_stream(stream);
+    client.line().await; // greeting
+    assert!(client.ask("/echo").await.starts_with("echo mode"));
+    let Client { reader, writer } = client;
+
+    let line = |i: usize| format!("{i:08} {}\n", "x".repeat(4000)).into_bytes();
+    let mut lines_sent = 0;
+    let mut bytes_sent = 0;
+    let mut pending = Vec::new();
+    let mut blocked = false;
+    while bytes_sent < MAX_BYTES_SENT {
+        if pending.is_empty() {
+            pending = line(lines_sent);
+            lines_sent += 1;
+        }
+        // Two seconds without the socket accepting a byte: the server has
+        // stopped reading from us.
+        match tokio::time::timeout(Duration::from_secs(2), writer.writable()).await {
+            Err(_) => {
+                blocked = true;
+                break;
+            }
+            Ok(ready) => ready.expect("writable"),
+        }
+        match writer.try_write(&pending) {
+            Ok(n) => {
+                pending.drain(..n);
+                bytes_sent += n;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+            Err(e) => panic!("write failed: {e}"),
+        }
+    }
+    assert!(
+        blocked,
+        "sent {bytes_sent} bytes without the server pushing back"
+    );
+    let requests_while_blocked = server.stats.snapshot().requests;
+
+    // Now read: every line comes back, in order, and then the session ends.
+    let mut reader = reader;
+    let mut writer = writer;
+    let read = tokio::spawn(async move {
+        for i in 0..lines_sent {
+            let echoed = read_line(&mut reader).await;
+            assert_eq!(echoed.as_bytes(), &line(i)[..line(i).len() - 1], "line {i}");
+        }
+        assert_eq!(read_line(&mut reader).await, "bye");
+        reader
+    });
+    tokio::time::timeout(PATIENCE, async {
+        writer.write_all(&pending).await?;
+        writer.write_all(b"quit\n").await
+    })
+    .await
+    .expect("write in time")
+    .expect("write");
+    let reader = tokio::time::timeout(PATIENCE * 4, read)
+        .await
+        .expect("drained in time")
+        .expect("reader task");
+    let mut client = Client { reader, writer };
+    client.expect_eof().await;
+    assert!(requests_while_blocked < lines_sent as u64 + 1);
+    eprintln!(
+        "backpressure: client blocked after {lines_sent} lines ({bytes_sent} bytes); \
+         server had handled {requests_while_blocked} requests"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_past_the_limit_gets_server_full() {
+    let config = Config {
+        max_connections: 2,
+        ..Config::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let mut first = server.client().await;
+    let mut second = server.client().await;
+    let mut extra = Client::connect_raw(server.addr).await;
+    assert_eq!(extra.line().await, "error: server full");
+    extra.expect_eof().await;
+    // The others are unaffected.
+    assert_eq!(first.ask("1").await, "1");
+    assert_eq!(second.ask("2").await, "2");
+    // A freed place can be taken again.
+    first.send("quit").await;
+    first.expect_bye().await;
+    server.wait_for_open_connections(1).await;
+    let mut third = server.client().await;
+    assert_eq!(third.ask("3").await, "3");
+    assert_eq!(
+        server.stats.snapshot().total,
+        3,
+        "the refused one is not counted"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn idle_clients_are_told_and_closed() {
+    let config = Config {
+        idle_timeout: Some(Duration::from_secs(1)),
+        ..Config::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let mut idle = server.client().await;
+    // An active client is not idle: each request restarts its timer.
+    let mut active = server.client().await;
+    for i in 0..6 {
+        assert_eq!(active.ask(&i.to_string()).await, i.to_string());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        idle.line().await,
+        "error: idle for 1 s, closing the connection"
+    );
+    idle.expect_eof().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_vanishing_mid_line_leaves_nothing_behind() {
+    let server = TestServer::start().await;
+    for _ in 0..20 {
+        let mut client = server.client().await;
+        client.send_bytes(b"12").await;
+        drop(client);
+    }
+    server.wait_for_open_connections(0).await;
+    assert_eq!(server.client().await.ask("5").await, "5");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_vanishing_mid_reply_leaves_nothing_behind() {
+    let server = TestServer::start().await;
+    for _ in 0..5 {
+        let mut client = server.client().await;
+        // Far more reply than the socket buffers hold, never read.
+        client.send_bytes("/help\n".repeat(5000).as_bytes()).await;
+        drop(client);
+    }
+    server.wait_for_open_connections(0).await;
+    assert_eq!(server.client().await.ask("6").await, "6");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_before_a_half_close_still_gets_its_reply() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    client.send_bytes(b"7\n8").await; // the last line has no line ending
+    client.writer.shutdown().await.expect("half-close");
+    assert_eq!(client.line().await, "7");
+    assert_eq!(client.line().await, "8");
+    client.expect_eof().await;
+    server.wait_for_open_connections(0).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_closing_before_the_greeting_is_read() {
+    let server = TestServer::start().await;
+    for _ in 0..20 {
+        let stream = TcpStream::connect(server.addr).await.expect("connect");
+        drop(stream);
+    }
+    server.wait_for_open_connections(0).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_tells_every_client() {
+    let server = TestServer::start().await;
+    let mut idle = server.client().await;
+    let mut mid_line = server.client().await;
+    mid_line.send_bytes(b"1+").await;
+    let mut echo = server.client().await;
+    echo.ask("/echo").await;
+    // One that never reads: shutdown must not wait for it for ever.
+    let mut stuck = server.client().await;
+    stuck.send_bytes("/help\n".repeat(20_000).as_bytes()).await;
+    server.wait_for_open_connections(4).await;
+
+    let addr = server.addr;
+    server.stop().await;
+    for client in [&mut idle, &mut mid_line, &mut echo] {
+        assert_eq!(client.line().await, "server shutting down");
+        client.expect_eof().await;
+    }
+    // The listening socket is closed.
+    let refused = TcpStream::connect(addr).await;
+    assert!(refused.is_err(), "still accepting after shutdown");
+    drop(stuck);
+}
+
+#[tokio::test]
+async fn shutdown_with_no_clients_returns() {
+    let server = TestServer::start().await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn garbage_floods_do_not_hurt_other_clients() {
+    let server = TestServer::start().await;
+    let mut bystander = server.client().await;
+    let flooder = server.client().await;
+    let mut garbage = Vec::new();
+    let mut state: u32 = 0x9e37_79b9;
+    for _ in 0..1_000_000 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        garbage.push((state >> 11) as u8);
+    }
+    let Client {
+        mut reader,
+        mut writer,
+    } = flooder;
+    let flood = tokio::spawn(async move {
+        // The flooder reads whatever comes back so it never blocks itself.
+        let drain = tokio::spawn(async move {
+            let mut sink = Vec::new();
+            let _ = reader.read_to_end(&mut sink).await;
+            sink.len()
+        });
+        let _ = writer.write_all(&garbage).await;
+        let _ = writer.write_all(b"\r\n\xff\xf4").await;
+        drain.await.expect("drain task")
+    });
+    for i in 0..50 {
+        assert_eq!(bystander.ask(&i.to_string()).await, i.to_string());
+    }
+    let replied = tokio::time::timeout(PATIENCE, flood)
+        .await
+        .expect("flood ends")
+        .expect("flood task");
+    assert!(replied > 0);
+    server.wait_for_open_connections(1).await;
+    server.stop().await;
+}
