@@ -5,7 +5,7 @@ Seeds are small hand-picked edge cases: every 20th hand-picked line of the
 CPython oracle fixture plus the cases below. The structured targets
 (roundtrip, differential) read their bytes as choices, so their seeds are a
 few fixed byte patterns. Run from the repository root; it rewrites the
-parse, eval, roundtrip and differential folders (never regressions/).
+parse, eval, roundtrip, differential and session folders (never regressions/).
 """
 import hashlib
 import os
@@ -75,6 +75,31 @@ SESSIONS = {
 }
 
 
+# The session target: first byte = how the stream is cut into reads (0: one
+# read; bit 7: a 64-byte line limit), then the bytes a client sends.
+SESSION_STREAMS = {
+    "calc-lines": (0, b"1+1\r\n2**100\n x = 3 \r\n_ * x\n"),
+    "ctrl-c": (5, b"1\r\n\xff\xf4\xff\xfd\x06"),
+    "negotiation": (3, b"\xff\xfd\x01\xff\xfb\x03\xff\xfd\x01\xff\xfe\x01 2*3\r\n"),
+    "subnegotiation": (7, b"\xff\xfa\x18\x01xterm\xff\xf0/help\r\n"),
+    "iac-iac-data": (0, b"1\xff\xff\n2\n"),
+    "cr-nul": (2, b"1+1\r\x002\r\r\n3\r"),
+    "long-line": (0, b"9" * 5000 + b"\n1\n"),
+    "long-line-small-limit": (0x80, b"x" * 100 + b"\n2\n" + b"y" * 64 + b"\n"),
+    "split-utf8": (1, "\u03c0 * 2\n\u00e9\n".encode()),
+    "invalid-utf8": (0, b"\xc3\x28\n\xff\xfe\n1\n"),
+    "echo-mode": (0, b"/echo\n\x1b[31mred\n\n/calc\n\x1b[31m\n"),
+    "commands": (4, b"/help\n/help calc\n/help /nope\n/stats\n/STATS x\n/nope\x1b[2J\n"
+                    b"/echo hi\n/calc 2**10\n/calc\nquit\n1\n"),
+    "ctrl-d": (0, b"\x04\n1\n"),
+    "exit": (9, b"EXIT\n1\n"),
+    "bidi": (0, "/\u202eabc\n\u202e1\n".encode()),
+    "pipelined": (31, b"1\n" * 200),
+    "big-result": (0, b"9**4299\n10**4299\nfactorial(1700)\n"),
+    "eof-without-newline": (0, b"2**10"),
+}
+
+
 def fixture_seeds():
     seeds = {}
     hand_picked = False
@@ -122,6 +147,7 @@ def main():
         structured[f"text-{name}"] = text.encode("utf-8")[:2048]
     write("roundtrip", structured)
     write("differential", structured)
+    write("session", {name: bytes([mode]) + data for name, (mode, data) in SESSION_STREAMS.items()})
 
 
 if __name__ == "__main__":

@@ -18,17 +18,23 @@
 //! | [`eval`]         | any bytes, one line per `\n`    | no panic; results stay within the limits and read back as number literals |
 //! | [`roundtrip`]    | structured: a syntax tree       | print → parse gives the same tree; both evaluate alike |
 //! | [`differential`] | structured: an int expression   | agrees with a simple `BigInt` reference wherever both succeed |
+//! | [`session`]      | a chunking byte, then a byte stream | codec and session: no panic, split reads change nothing, replies bounded and well-formed |
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use arbitrary::{Arbitrary, Unstructured};
+use bytes::BytesMut;
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{Signed, Zero};
+use tokio_util::codec::Decoder;
 
 use crate::calc::ast::{BinaryOp, Callee, UnaryOp};
 use crate::calc::{
     self, CONSTANTS, CalcError, Expr, FUNCTIONS, Int, Limits, Session, Statement, Value, builtins,
 };
+use crate::server::codec::{DONT, IAC, WONT};
+use crate::server::text::is_unsafe;
+use crate::server::{Action, Config, Frame, LineCodec, Mode, Stats};
 
 /// A target body: bytes in, a panic when a property is violated.
 pub type Body = fn(&[u8]);
@@ -40,6 +46,7 @@ pub const TARGETS: &[(&str, Body)] = &[
     ("eval", eval),
     ("roundtrip", roundtrip),
     ("differential", differential),
+    ("session", session),
 ];
 
 /// The body for the target `name`, if there is one.
@@ -659,4 +666,172 @@ fn reference_pow(base: &BigInt, exponent: &BigInt, budget: &mut u64) -> Result<B
         step += 1;
     }
     Ok(result)
+}
+
+// ---------------------------------------------------------------------
+// session
+// ---------------------------------------------------------------------
+
+/// The most a session may send in answer to one frame. A line is at most
+/// `max_line_bytes` (4,096 by default), an int result at most 4,300
+/// digits, an error repeats at most one line, and `/help` is about 2 KB.
+const MAX_REPLY_BYTES_PER_FRAME: usize = 16 * 1024;
+
+/// `session`: a connection without a socket. The first byte chooses how the
+/// rest is cut into reads (0: one read; otherwise pseudo-random reads of
+/// 1 to `(first & 31) + 1` bytes, so that lines, telnet commands and UTF-8
+/// sequences get split across reads) and, with its top bit, a small line
+/// limit (64 bytes) instead of the default 4,096. The reads go through a
+/// [`LineCodec`] and the frames through a [`crate::server::Session`], as
+/// the connection handler does (and [`crate::server::simulate`]).
+///
+/// Properties:
+/// - the codec consumes every byte it is given, holds at most twice the
+///   line limit, and yields the same frames however the input was split;
+/// - a [`Frame::Line`] holds no line ending and fits the line limit;
+/// - every reply line is free of CR and LF (the protocol's framing), and
+///   the replies to one frame fit in [`MAX_REPLY_BYTES_PER_FRAME`];
+/// - telnet replies are only `IAC WONT x` or `IAC DONT x`;
+/// - every non-blank line, over-long line and invalid-UTF-8 line gets a
+///   reply until the session closes, and after `Close` nothing more;
+/// - in calc mode, except for `/echo TEXT`, no reply carries a terminal
+///   control character (C0, C1, DEL, bidi overrides: what
+///   [`crate::server::text::printable`] removes).
+pub fn session(data: &[u8]) {
+    let Some((&mode, stream)) = data.split_first() else {
+        return;
+    };
+    let mut config = Config::default();
+    if mode & 0x80 != 0 {
+        config.max_line_bytes = 64;
+    }
+    let whole = decode_all(&config, stream, &[stream.len()]);
+    if mode != 0 {
+        let sizes = read_sizes(mode, stream.len());
+        let split = decode_all(&config, stream, &sizes);
+        assert_eq!(split, whole, "read sizes {sizes:?} change the frames");
+    }
+
+    let mut session = crate::server::Session::new(config.limits, Arc::new(Stats::new()));
+    let mut actions = Vec::new();
+    let mut closed = false;
+    for frame in whole {
+        if let Frame::Line(text) = &frame {
+            assert!(
+                text.len() <= config.max_line_bytes && !text.contains(['\r', '\n']),
+                "bad line frame {text:?}"
+            );
+        }
+        let calc_mode = session.mode() == Mode::Calc && !is_echo_command(&frame);
+        let needs_reply = match &frame {
+            Frame::Line(text) => !text.trim().is_empty(),
+            Frame::TooLong { .. } | Frame::InvalidUtf8 | Frame::Interrupt => true,
+            Frame::Telnet(_) => false,
+        };
+        session.handle(frame.clone(), &mut actions);
+        if closed {
+            assert!(actions.is_empty(), "{frame:?} answered after close");
+            continue;
+        }
+        let mut sent = 0usize;
+        let mut replied = false;
+        for action in actions.drain(..) {
+            match action {
+                Action::Send(line) => {
+                    replied = true;
+                    sent += line.len() + 2;
+                    assert!(!line.contains(['\r', '\n']), "reply {line:?} breaks lines");
+                    if calc_mode {
+                        assert!(
+                            !line.chars().any(is_unsafe),
+                            "reply {line:?} to {frame:?} carries a control character"
+                        );
+                    }
+                }
+                Action::Telnet(bytes) => {
+                    sent += bytes.len();
+                    assert!(
+                        bytes[0] == IAC && (bytes[1] == WONT || bytes[1] == DONT),
+                        "telnet reply {bytes:?}"
+                    );
+                }
+                Action::Close => {
+                    assert!(session.is_closed(), "Close from an open session");
+                    closed = true;
+                }
+            }
+        }
+        assert!(
+            sent <= MAX_REPLY_BYTES_PER_FRAME,
+            "{sent} bytes in answer to {frame:?}"
+        );
+        assert!(!needs_reply || replied, "no reply to {frame:?}");
+    }
+}
+
+/// True for the frame of a `/echo TEXT` command, whose reply is the
+/// client's own text, unfiltered by design.
+fn is_echo_command(frame: &Frame) -> bool {
+    let Frame::Line(text) = frame else {
+        return false;
+    };
+    let Some(command) = text.trim().strip_prefix('/') else {
+        return false;
+    };
+    let name = command.split(char::is_whitespace).next().unwrap_or("");
+    name.eq_ignore_ascii_case("echo")
+}
+
+/// Read sizes from 1 to `(mode & 31) + 1` that add up to `len`, from a
+/// small xorshift generator seeded by `mode`.
+fn read_sizes(mode: u8, len: usize) -> Vec<usize> {
+    let max = usize::from(mode & 31) + 1;
+    let mut state = u32::from(mode) | 0x9e37_7900;
+    let mut sizes = Vec::new();
+    let mut left = len;
+    while left > 0 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let size = (state as usize % max + 1).min(left);
+        sizes.push(size);
+        left -= size;
+    }
+    sizes
+}
+
+/// Decodes `stream` arriving in reads of `sizes` bytes, then end of input,
+/// as the connection does, checking the codec's own promises on the way.
+fn decode_all(config: &Config, stream: &[u8], sizes: &[usize]) -> Vec<Frame> {
+    let mut codec = LineCodec::new(config.max_line_bytes);
+    let mut buffer = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    for &size in sizes {
+        let (read, after) = rest.split_at(size.min(rest.len()));
+        rest = after;
+        buffer.extend_from_slice(read);
+        loop {
+            let frame = codec.decode(&mut buffer);
+            assert!(
+                codec.buffered_capacity() <= 2 * config.max_line_bytes,
+                "the codec holds {} bytes",
+                codec.buffered_capacity()
+            );
+            match frame {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
+                Err(e) => panic!("decode failed: {e}"),
+            }
+        }
+        assert!(buffer.is_empty(), "decode left {} bytes", buffer.len());
+    }
+    loop {
+        match codec.decode_eof(&mut buffer) {
+            Ok(Some(frame)) => frames.push(frame),
+            Ok(None) => break,
+            Err(e) => panic!("decode_eof failed: {e}"),
+        }
+    }
+    frames
 }
