@@ -231,6 +231,16 @@ pub fn roundtrip(data: &[u8]) {
     );
 }
 
+/// The statement the `roundtrip` target builds from `data`, printed (for
+/// looking at a corpus file or a crash input).
+pub fn roundtrip_text(data: &[u8]) -> Option<String> {
+    let mut u = Unstructured::new(data);
+    TreeBuilder::new(&mut u)
+        .statement()
+        .ok()
+        .map(|s| s.to_string())
+}
+
 /// A fresh session with the [`BOUND`] variables.
 fn bound_session() -> Session {
     let mut session = Session::new();
@@ -459,6 +469,16 @@ pub fn differential(data: &[u8]) {
         | (Err(Verdict::TooLarge), Err(CalcError::IntTooLarge { .. })) => {}
         _ => panic!("{text:?}: safecalc gives {ours:?}, the reference {theirs:?}"),
     }
+}
+
+/// The text the `differential` target builds from `data` (for looking at
+/// a corpus file or a crash input).
+pub fn differential_text(data: &[u8]) -> Option<String> {
+    let mut u = Unstructured::new(data);
+    let mut nodes_left = INT_EXPR_NODES;
+    int_expr(&mut u, 0, &mut nodes_left)
+        .ok()
+        .map(|e| print_int_expr(&e))
 }
 
 fn int_expr(
