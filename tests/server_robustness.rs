@@ -6,9 +6,10 @@ mod server_support;
 
 use std::io::ErrorKind;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use safecalc::server::Config;
+use safecalc::server::{Config, GREETING};
 use server_support::{Client, PATIENCE, TestServer, read_line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -18,14 +19,28 @@ use tokio::sync::Barrier;
 async fn five_hundred_concurrent_clients() {
     const CLIENTS: usize = 500;
     let server = TestServer::start().await;
+    // Two barriers: the test checks the server while every client is
+    // connected and none has gone on yet.
     let all_connected = Arc::new(Barrier::new(CLIENTS + 1));
+    let go = Arc::new(Barrier::new(CLIENTS + 1));
     let mut tasks = Vec::new();
+    let progress: Arc<[AtomicUsize; 2]> = Arc::new(Default::default());
     for id in 0..CLIENTS {
         let addr = server.addr;
         let all_connected = Arc::clone(&all_connected);
+        let go = Arc::clone(&go);
+        let progress = Arc::clone(&progress);
         tasks.push(tokio::spawn(async move {
-            let mut client = Client::connect(addr).await;
+            let stream = tokio::time::timeout(PATIENCE, TcpStream::connect(addr))
+                .await
+                .expect("connect in time")
+                .expect("connect");
+            progress[0].fetch_add(1, Ordering::Relaxed);
+            let mut client = Client::from_stream(stream);
+            assert_eq!(client.line().await, GREETING);
+            progress[1].fetch_add(1, Ordering::Relaxed);
             all_connected.wait().await;
+            go.wait().await;
             // Pipelined and interleaved with everyone else's.
             client
                 .send(&format!("{id}\n{}\n/echo\nclient {id}", id * 3))
@@ -38,11 +53,25 @@ async fn five_hundred_concurrent_clients() {
             client.expect_bye().await;
         }));
     }
-    all_connected.wait().await;
+    if tokio::time::timeout(PATIENCE, all_connected.wait())
+        .await
+        .is_err()
+    {
+        panic!(
+            "not all clients connected in time: {} connected, {} greeted, server has {} open",
+            progress[0].load(Ordering::Relaxed),
+            progress[1].load(Ordering::Relaxed),
+            server.stats.open_connections()
+        );
+    }
     // Every client has been greeted, so all of them are being served now.
     assert_eq!(server.stats.open_connections(), CLIENTS as u64);
+    go.wait().await;
     for task in tasks {
-        task.await.expect("client task");
+        tokio::time::timeout(PATIENCE, task)
+            .await
+            .expect("client done in time")
+            .expect("client task");
     }
     server.wait_for_open_connections(0).await;
     let stats = server.stats.snapshot();

@@ -96,6 +96,7 @@ impl Failure {
         let column = before.chars().count() + 1;
         let found = match after.chars().next() {
             None => "the end of the input".to_string(),
+            Some('\'') => "\"'\"".to_string(),
             Some(c) if c.is_ascii_graphic() || c == ' ' => format!("'{c}'"),
             Some(c) => format!("{c:?}"),
         };

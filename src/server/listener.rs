@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
-use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -44,6 +44,31 @@ const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 /// doubles on each further failure, up to [`MAX_ACCEPT_BACKOFF`].
 const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
+
+/// Length of the kernel's queue of connections not yet accepted.
+///
+/// The protocol is "server speaks first": a client connects and waits for
+/// the greeting without sending anything. If a burst of connections
+/// overflows the accept queue, Linux drops the handshake's last ACK; with
+/// SYN cookies in use nobody retransmits it, and such a client waits for
+/// ever on a connection the server never saw. The usual default of 128 is
+/// easily overflowed by a few hundred clients connecting at once; the kernel
+/// caps this value at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds and listens on one address.
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // Restarting the server must not fail while old connections linger in
+    // TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// Why the server could not start.
 #[derive(Debug, Error)]
@@ -71,17 +96,26 @@ pub struct Server {
 impl Server {
     /// Binds the listening socket. Binding is separate from [`Server::run`]
     /// so that the caller can learn the address (port 0) before serving.
+    ///
+    /// The socket is made by hand rather than with `TcpListener::bind`, to
+    /// ask for a deeper accept queue than its 128 (see [`LISTEN_BACKLOG`]).
     pub async fn bind(
         addr: impl ToSocketAddrs + std::fmt::Display,
         config: Config,
     ) -> Result<Server, ServerError> {
-        let listener = TcpListener::bind(&addr)
-            .await
-            .map_err(|source| ServerError::Bind {
-                addr: addr.to_string(),
-                source,
-            })?;
-        Ok(Server::from_listener(listener, config))
+        let bind_error = |source| ServerError::Bind {
+            addr: addr.to_string(),
+            source,
+        };
+        let mut last_error = None;
+        for candidate in lookup_host(&addr).await.map_err(bind_error)? {
+            match listen(candidate) {
+                Ok(listener) => return Ok(Server::from_listener(listener, config)),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let none = || io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to listen on");
+        Err(bind_error(last_error.unwrap_or_else(none)))
     }
 
     /// Serves on an already bound listener.
