@@ -14,11 +14,11 @@
 //!
 //! | target         | input                         | property |
 //! |----------------|-------------------------------|----------|
-//! | [`parse`]        | any bytes, as (lossy) UTF-8     | no panic; a syntax error's column lies in `1..=chars+1`; an accepted line prints back to the same tree |
-//! | [`eval`]         | any bytes, one line per `\n`    | no panic; results stay within the limits and read back as number literals |
-//! | [`roundtrip`]    | structured: a syntax tree       | print → parse gives the same tree; both evaluate alike |
-//! | [`differential`] | structured: an int expression   | agrees with a simple `BigInt` reference wherever both succeed |
-//! | [`session`]      | a chunking byte, then a byte stream | codec and session: no panic, split reads change nothing, replies bounded and well-formed |
+//! | [`parse`](crate::fuzzing::parse)        | any bytes, as (lossy) UTF-8     | no panic; a syntax error's column lies in `1..=chars+1`; an accepted line prints back to the same tree |
+//! | [`eval`](crate::fuzzing::eval)         | any bytes, one line per `\n`    | no panic; results stay within the limits and read back as number literals |
+//! | [`roundtrip`](crate::fuzzing::roundtrip)    | structured: a syntax tree       | print → parse gives the same tree; both evaluate alike |
+//! | [`differential`](crate::fuzzing::differential) | structured: an int expression   | agrees with a simple `BigInt` reference wherever both succeed |
+//! | [`session`](crate::fuzzing::session)      | a chunking byte, then a byte stream | codec and session: no panic, split reads change nothing, replies bounded and well-formed |
 
 use std::sync::{Arc, OnceLock};
 
@@ -435,7 +435,7 @@ enum LiteralStyle {
 /// expression (non-negative literals of up to 64 bytes in every base and
 /// spelling, unary minus, `+ - * // % **`). It is printed fully
 /// parenthesised, evaluated by [`calc::eval`], and evaluated again by
-/// [`reference_eval`], a deliberately simple interpreter written here on
+/// `reference_eval`, a deliberately simple interpreter written here on
 /// `num_bigint::BigInt` alone.
 ///
 /// Properties: the text always parses (the generator stays far below the
@@ -444,7 +444,7 @@ enum LiteralStyle {
 /// int beyond 4,300 digits. safecalc may additionally refuse with
 /// [`CalcError::TooMuchWork`] (the reference has no such budget), and the
 /// reference skips inputs it cannot judge (a negative exponent, which makes
-/// a float; or more power work than [`REFERENCE_BUDGET`]).
+/// a float; or more power work than `REFERENCE_BUDGET`, 50,000 multiplications).
 pub fn differential(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let mut nodes_left = INT_EXPR_NODES;
@@ -710,7 +710,7 @@ const MAX_REPLY_BYTES_PER_FRAME: usize = 16 * 1024;
 ///   line limit, and yields the same frames however the input was split;
 /// - a [`Frame::Line`] holds no line ending and fits the line limit;
 /// - every reply line is free of CR and LF (the protocol's framing), and
-///   the replies to one frame fit in [`MAX_REPLY_BYTES_PER_FRAME`];
+///   the replies to one frame fit in `MAX_REPLY_BYTES_PER_FRAME` (16 KiB);
 /// - telnet replies are only `IAC WONT x` or `IAC DONT x`;
 /// - every non-blank line, over-long line and invalid-UTF-8 line gets a
 ///   reply until the session closes, and after `Close` nothing more;
