@@ -15,6 +15,10 @@
 #![forbid(unsafe_code)]
 
 pub mod calc;
+/// The shared bodies of the fuzz targets in `fuzz/` and of their regression
+/// tests (`tests/fuzz_regressions.rs`): each takes arbitrary bytes and
+/// panics when a property is violated.
+pub mod fuzzing;
 pub mod server;
 
 /// The TCP port the service listens on unless told otherwise.

@@ -1,0 +1,857 @@
+//! The bodies of the fuzz targets, shared with their regression tests.
+//!
+//! Each public function here is one target of the `fuzz/` crate (see
+//! `fuzz/README.md`): it takes the fuzzer's bytes, runs them through
+//! safecalc, and **panics when a property is violated**. Panicking is the
+//! point: a panic is how libFuzzer (and `tests/fuzz_regressions.rs`, which
+//! replays the seed corpora and every fixed crash input on the stable
+//! toolchain) detects a finding. A panic from inside safecalc itself is a
+//! finding too, since no input may make the calculator panic.
+//!
+//! Keeping the bodies in the library means the fuzzers and `cargo test` run
+//! one code path. Nothing else in the crate calls this module; it is not
+//! for production use.
+//!
+//! | target         | input                         | property |
+//! |----------------|-------------------------------|----------|
+//! | [`parse`](crate::fuzzing::parse)        | any bytes, as (lossy) UTF-8     | no panic; a syntax error's column lies in `1..=chars+1`; an accepted line prints back to the same tree |
+//! | [`eval`](crate::fuzzing::eval)         | any bytes, one line per `\n`    | no panic; results stay within the limits and read back as number literals |
+//! | [`roundtrip`](crate::fuzzing::roundtrip)    | structured: a syntax tree       | print → parse gives the same tree; both evaluate alike |
+//! | [`differential`](crate::fuzzing::differential) | structured: an int expression   | agrees with a simple `BigInt` reference wherever both succeed |
+//! | [`session`](crate::fuzzing::session)      | a chunking byte, then a byte stream | codec and session: no panic, split reads change nothing, replies bounded and well-formed |
+
+use std::sync::{Arc, OnceLock};
+
+use arbitrary::{Arbitrary, Unstructured};
+use bytes::BytesMut;
+use num_bigint::{BigInt, BigUint, Sign};
+use num_traits::{Signed, Zero};
+use tokio_util::codec::Decoder;
+
+use crate::calc::ast::{BinaryOp, Callee, UnaryOp};
+use crate::calc::{
+    self, CONSTANTS, CalcError, Expr, FUNCTIONS, Int, Limits, Session, Statement, Value, builtins,
+};
+use crate::server::codec::{DONT, IAC, WONT};
+use crate::server::text::is_unsafe;
+use crate::server::{Action, Config, Frame, LineCodec, Mode, Stats};
+
+/// A target body: bytes in, a panic when a property is violated.
+pub type Body = fn(&[u8]);
+
+/// The targets by name (the folder names under `fuzz/corpus/` and
+/// `fuzz/regressions/`), for replaying inputs.
+pub const TARGETS: &[(&str, Body)] = &[
+    ("parse", parse),
+    ("eval", eval),
+    ("roundtrip", roundtrip),
+    ("differential", differential),
+    ("session", session),
+];
+
+/// The body for the target `name`, if there is one.
+pub fn target(name: &str) -> Option<Body> {
+    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+// ---------------------------------------------------------------------
+// parse
+// ---------------------------------------------------------------------
+
+/// `parse`: arbitrary bytes into the parser (invalid UTF-8 is replaced by
+/// U+FFFD, which the parser must then reject like any other stray char).
+///
+/// Properties: the parser never panics; a [`CalcError::Syntax`] column lies
+/// inside the input (`1..=chars + 1`, the last meaning "at the end"); any
+/// other error is a limit; an accepted line prints (`Display`) to text that
+/// parses back to the same tree.
+pub fn parse(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    match calc::parse(&text) {
+        Ok(statement) => {
+            let printed = statement.to_string();
+            if printed.len() <= Limits::DEFAULT.max_input_bytes {
+                let again = calc::parse(&printed);
+                assert_eq!(
+                    again.as_ref(),
+                    Ok(&statement),
+                    "{text:?} printed as {printed:?}, which parses differently"
+                );
+            }
+        }
+        Err(error) => assert_error_is_sane(&error, &text),
+    }
+}
+
+/// A syntax error points inside `line`; anything else from the parser is a
+/// limit (or, after evaluation, an ordinary calculator error).
+fn assert_error_is_sane(error: &CalcError, line: &str) {
+    if let CalcError::Syntax { column, message } = error {
+        let chars = line.chars().count();
+        assert!(
+            (1..=chars + 1).contains(column),
+            "column {column} outside 1..={} for {line:?} ({message})",
+            chars + 1
+        );
+        assert!(!message.is_empty(), "empty syntax message for {line:?}");
+    }
+}
+
+// ---------------------------------------------------------------------
+// eval
+// ---------------------------------------------------------------------
+
+/// `eval`: arbitrary text through one fresh [`Session`] with the default
+/// limits, one line per `\n` (so assignments, variables, `_` and the
+/// variable limit are reached too).
+///
+/// Properties: no panic; a syntax error's column lies in its line; every
+/// successful result stays within the limits and re-parses as a number
+/// literal (see [`assert_reads_back`]). Time and memory per input are
+/// bounded by libFuzzer's `-timeout` and `-rss_limit_mb`, set tight.
+pub fn eval(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut session = Session::new();
+    for line in text.split('\n') {
+        match session.eval(line) {
+            Ok(value) => assert_reads_back(&value, session.limits()),
+            Err(error) => assert_error_is_sane(&error, line),
+        }
+    }
+}
+
+/// A result "re-parses as a number literal", precisely: let `t` be the
+/// result's text (Python's `repr`) and `m` be `t` without one leading `-`.
+///
+/// - The `-` is there exactly when the value is negative (for a float:
+///   when its sign bit is set and it is not a NaN; Python prints every NaN
+///   as `nan`).
+/// - A NaN prints as `nan` and an infinity's `m` is `inf`: those are the
+///   names of constants, not literals, so they are accepted by name.
+/// - Otherwise `m` parses, alone, as an integer literal equal to `|int|`
+///   or a float literal with the same bits as `|float|` (so `repr` loses
+///   nothing: `-0.0` gives `0.0`, which is `|-0.0|`).
+/// - An int has at most `max_int_digits` digits.
+pub fn assert_reads_back(value: &Value, limits: &Limits) {
+    let text = value.to_string();
+    let magnitude = text.strip_prefix('-').unwrap_or(&text);
+    let negative = match value {
+        Value::Int(i) => i.is_negative(),
+        Value::Float(x) => !x.is_nan() && x.is_sign_negative(),
+    };
+    assert_eq!(
+        text.starts_with('-'),
+        negative,
+        "sign of {value:?} printed as {text:?}"
+    );
+    match value {
+        Value::Float(x) if x.is_nan() => assert_eq!(text, "nan"),
+        Value::Float(x) if x.is_infinite() => assert_eq!(magnitude, "inf"),
+        Value::Float(x) => match calc::parse(magnitude) {
+            Ok(Statement::Expr(Expr::Float(y))) => assert_eq!(
+                y.to_bits(),
+                x.abs().to_bits(),
+                "{text:?} reads back as {y:?}, not {x:?}"
+            ),
+            other => panic!("float {x:?} printed as {text:?}, which parses as {other:?}"),
+        },
+        Value::Int(i) => {
+            assert!(
+                magnitude.len() <= limits.max_int_digits,
+                "an int of {} digits passed the limit of {}",
+                magnitude.len(),
+                limits.max_int_digits
+            );
+            match calc::parse(magnitude) {
+                Ok(Statement::Expr(Expr::Int(j))) => assert_eq!(
+                    j.to_bigint(),
+                    i.to_bigint().abs(),
+                    "{text:?} does not read back as {i:?}"
+                ),
+                other => panic!("int {i:?} printed as {text:?}, which parses as {other:?}"),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// roundtrip
+// ---------------------------------------------------------------------
+
+/// Deepest tree the generator builds. Each level costs the parser at most
+/// two levels of its depth budget (a sign or call, plus parentheses), so
+/// trees stay far below [`Limits::max_depth`].
+const TREE_DEPTH: usize = 12;
+/// Most nodes in one generated tree.
+const TREE_NODES: usize = 160;
+
+/// Names the generated trees use, bound in the roundtrip sessions so that
+/// evaluation gets past name lookup; a few random names are made too.
+const BOUND: &[(&str, &str)] = &[
+    ("x", "7"),
+    ("y", "2.5"),
+    ("n", "-3"),
+    ("z", "0"),
+    ("big", "2**200"),
+    ("_", "-0.0"),
+];
+
+/// `roundtrip`: structured fuzzing. The bytes drive an
+/// [`arbitrary::Unstructured`] that builds a [`Statement`] (the shapes the
+/// parser produces: non-negative literals, finite or `+inf` floats, chains
+/// of one precedence with at least one operator, variable names that are
+/// not built-ins, calls of built-ins and of other names).
+///
+/// Properties: printing it and parsing the text gives the same tree, and
+/// printing that gives the same text; executing the tree and evaluating the
+/// text (each in a fresh session with the same variables) give the same
+/// result or the same error.
+pub fn roundtrip(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(statement) = TreeBuilder::new(&mut u).statement() else {
+        return;
+    };
+    let text = statement.to_string();
+    let parsed = calc::parse(&text);
+    assert_eq!(
+        parsed.as_ref(),
+        Ok(&statement),
+        "{statement:?} printed as {text:?}, which parses differently"
+    );
+    if let Ok(parsed) = &parsed {
+        assert_eq!(parsed.to_string(), text, "printing is not stable");
+    }
+    let direct = bound_session().execute(&statement);
+    let via_text = bound_session().eval(&text);
+    // Debug, not ==: a NaN result must count as equal to itself.
+    assert_eq!(
+        format!("{direct:?}"),
+        format!("{via_text:?}"),
+        "tree and text {text:?} evaluate differently"
+    );
+}
+
+/// The statement the `roundtrip` target builds from `data`, printed (for
+/// looking at a corpus file or a crash input).
+pub fn roundtrip_text(data: &[u8]) -> Option<String> {
+    let mut u = Unstructured::new(data);
+    TreeBuilder::new(&mut u)
+        .statement()
+        .ok()
+        .map(|s| s.to_string())
+}
+
+/// A fresh session with the [`BOUND`] variables.
+fn bound_session() -> Session {
+    let mut session = Session::new();
+    for (name, value) in BOUND {
+        let bound = session.eval(&format!("{name} = {value}"));
+        assert!(bound.is_ok(), "binding {name}: {bound:?}");
+    }
+    session
+}
+
+/// Builds syntax trees from unstructured bytes, within a node budget.
+struct TreeBuilder<'u, 'd> {
+    u: &'u mut Unstructured<'d>,
+    nodes_left: usize,
+}
+
+impl<'u, 'd> TreeBuilder<'u, 'd> {
+    fn new(u: &'u mut Unstructured<'d>) -> Self {
+        TreeBuilder {
+            u,
+            nodes_left: TREE_NODES,
+        }
+    }
+
+    fn statement(&mut self) -> arbitrary::Result<Statement> {
+        if self.u.ratio(1, 8)? {
+            let name = self.name()?;
+            let value = self.expr(0)?;
+            Ok(Statement::Assign { name, value })
+        } else {
+            Ok(Statement::Expr(self.expr(0)?))
+        }
+    }
+
+    fn expr(&mut self, depth: usize) -> arbitrary::Result<Expr> {
+        self.nodes_left = self.nodes_left.saturating_sub(1);
+        // Running out of bytes picks 0, a leaf, so generation always ends.
+        let kind = if depth >= TREE_DEPTH || self.nodes_left == 0 {
+            0
+        } else {
+            self.u.int_in_range(0..=7u8)?
+        };
+        let depth = depth + 1;
+        Ok(match kind {
+            0 => self.leaf()?,
+            1 => Expr::Unary {
+                op: if self.u.arbitrary()? {
+                    UnaryOp::Minus
+                } else {
+                    UnaryOp::Plus
+                },
+                operand: Box::new(self.expr(depth)?),
+            },
+            2 => self.chain(depth, &[BinaryOp::Add, BinaryOp::Sub])?,
+            3 => self.chain(
+                depth,
+                &[
+                    BinaryOp::Mul,
+                    BinaryOp::TrueDiv,
+                    BinaryOp::FloorDiv,
+                    BinaryOp::Mod,
+                ],
+            )?,
+            4 | 5 => Expr::Power {
+                base: Box::new(self.expr(depth)?),
+                exponent: Box::new(self.expr(depth)?),
+            },
+            6 => {
+                let function = self.u.choose(&FUNCTIONS)?;
+                let args = self.args(depth, 3)?;
+                Expr::Call {
+                    callee: Callee::Builtin(function),
+                    args,
+                }
+            }
+            _ => {
+                let name = self.name()?;
+                let args = self.args(depth, 2)?;
+                Expr::Call {
+                    callee: Callee::Other(name),
+                    args,
+                }
+            }
+        })
+    }
+
+    fn chain(&mut self, depth: usize, ops: &[BinaryOp]) -> arbitrary::Result<Expr> {
+        let first = Box::new(self.expr(depth)?);
+        let count = self.u.int_in_range(1..=4usize)?;
+        let mut rest = Vec::with_capacity(count);
+        for _ in 0..count {
+            let op = *self.u.choose(ops)?;
+            rest.push((op, self.expr(depth)?));
+        }
+        Ok(Expr::Chain { first, rest })
+    }
+
+    fn args(&mut self, depth: usize, max: usize) -> arbitrary::Result<Vec<Expr>> {
+        let count = self.u.int_in_range(0..=max)?;
+        (0..count).map(|_| self.expr(depth)).collect()
+    }
+
+    fn leaf(&mut self) -> arbitrary::Result<Expr> {
+        Ok(match self.u.int_in_range(0..=6u8)? {
+            0 => Expr::Int(Int::Small(i64::from(self.u.int_in_range(0..=20u8)?))),
+            1 => Expr::Int(Int::from(BigInt::from(self.u.arbitrary::<u64>()?))),
+            2 => {
+                let len = self.u.int_in_range(0..=64usize)?.min(self.u.len());
+                let bytes = self.u.bytes(len)?;
+                Expr::Int(Int::from(BigInt::from(BigUint::from_bytes_le(bytes))))
+            }
+            3 => {
+                // Any non-negative float, +inf included (printed `1e999`);
+                // NaN is not a literal (it is the constant `nan`).
+                let x = f64::from_bits(self.u.arbitrary()?).abs();
+                Expr::Float(if x.is_nan() { f64::INFINITY } else { x })
+            }
+            4 => Expr::Float(f64::from(self.u.int_in_range(0..=16u8)?) / 4.0),
+            5 => Expr::Constant(self.u.choose(&CONSTANTS)?),
+            _ => Expr::Variable(self.name()?),
+        })
+    }
+
+    /// A variable name: mostly a bound one, sometimes a random identifier
+    /// that is not a built-in name.
+    fn name(&mut self) -> arbitrary::Result<String> {
+        if self.u.ratio(3, 4)? {
+            return Ok(self.u.choose(BOUND)?.0.to_string());
+        }
+        const FIRST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+        const REST: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
+        let mut name = String::from(char::from(*self.u.choose(FIRST)?));
+        for _ in 0..self.u.int_in_range(0..=6u8)? {
+            name.push(char::from(*self.u.choose(REST)?));
+        }
+        if builtins::is_builtin_name(&name) {
+            name.insert_str(0, "v_");
+        }
+        Ok(name)
+    }
+}
+
+// ---------------------------------------------------------------------
+// differential
+// ---------------------------------------------------------------------
+
+/// Python's limit on integer size, in decimal digits (safecalc's default).
+const DIGIT_LIMIT: usize = 4300;
+/// Deepest generated int expression (each level is at most two levels of
+/// the parser's depth budget: a sign or `**`, plus parentheses).
+const INT_EXPR_DEPTH: usize = 10;
+/// Most nodes in one generated int expression.
+const INT_EXPR_NODES: usize = 64;
+/// Multiplications the reference may spend on powers before it gives up
+/// on an input (keeps each run well under a millisecond or so).
+const REFERENCE_BUDGET: u64 = 50_000;
+
+/// An integer expression over `+ - * // % **` and unary minus.
+#[derive(Debug, Clone)]
+enum IntExpr {
+    Literal(BigInt, LiteralStyle),
+    Neg(Box<IntExpr>),
+    Binary(IntOp, Box<IntExpr>, Box<IntExpr>),
+    Pow {
+        base: Box<IntExpr>,
+        exponent: Box<IntExpr>,
+        caret: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Arbitrary)]
+enum IntOp {
+    Add,
+    Sub,
+    Mul,
+    FloorDiv,
+    Mod,
+}
+
+/// How a literal is written; every spelling must give the same value.
+#[derive(Debug, Clone, Copy, Arbitrary)]
+enum LiteralStyle {
+    Decimal,
+    Underscored,
+    Hex,
+    HexUpper,
+    Octal,
+    Binary,
+}
+
+/// `differential`: the bytes drive an [`Unstructured`] that builds an int
+/// expression (non-negative literals of up to 64 bytes in every base and
+/// spelling, unary minus, `+ - * // % **`). It is printed fully
+/// parenthesised, evaluated by [`calc::eval`], and evaluated again by
+/// `reference_eval`, a deliberately simple interpreter written here on
+/// `num_bigint::BigInt` alone.
+///
+/// Properties: the text always parses (the generator stays far below the
+/// depth limit); wherever the reference reaches a verdict, safecalc gives
+/// the same int, the same `ZeroDivisionError`, or the same refusal for an
+/// int beyond 4,300 digits. safecalc may additionally refuse with
+/// [`CalcError::TooMuchWork`] (the reference has no such budget), and the
+/// reference skips inputs it cannot judge (a negative exponent, which makes
+/// a float; or more power work than `REFERENCE_BUDGET`, 50,000 multiplications).
+pub fn differential(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let mut nodes_left = INT_EXPR_NODES;
+    let Ok(expr) = int_expr(&mut u, 0, &mut nodes_left) else {
+        return;
+    };
+    let text = print_int_expr(&expr);
+    let ours = calc::eval(&text);
+    let mut budget = REFERENCE_BUDGET;
+    let theirs = reference_eval(&expr, &mut budget);
+    match (&theirs, &ours) {
+        (_, Err(CalcError::Syntax { .. } | CalcError::TooDeep { .. })) => {
+            panic!("generated text {text:?} was refused: {ours:?}")
+        }
+        (Err(Verdict::Skip), _) | (_, Err(CalcError::TooMuchWork { .. })) => {}
+        (Ok(want), Ok(Value::Int(got))) => assert_eq!(
+            &got.to_bigint(),
+            want,
+            "{text:?}: safecalc and the reference disagree"
+        ),
+        (Err(Verdict::ZeroDivision), Err(CalcError::ZeroDivision(_)))
+        | (Err(Verdict::TooLarge), Err(CalcError::IntTooLarge { .. })) => {}
+        _ => panic!("{text:?}: safecalc gives {ours:?}, the reference {theirs:?}"),
+    }
+}
+
+/// The text the `differential` target builds from `data` (for looking at
+/// a corpus file or a crash input).
+pub fn differential_text(data: &[u8]) -> Option<String> {
+    let mut u = Unstructured::new(data);
+    let mut nodes_left = INT_EXPR_NODES;
+    int_expr(&mut u, 0, &mut nodes_left)
+        .ok()
+        .map(|e| print_int_expr(&e))
+}
+
+fn int_expr(
+    u: &mut Unstructured<'_>,
+    depth: usize,
+    nodes_left: &mut usize,
+) -> arbitrary::Result<IntExpr> {
+    *nodes_left = nodes_left.saturating_sub(1);
+    let kind = if depth >= INT_EXPR_DEPTH || *nodes_left == 0 {
+        0
+    } else {
+        u.int_in_range(0..=4u8)?
+    };
+    let depth = depth + 1;
+    Ok(match kind {
+        0 => {
+            let value = match u.int_in_range(0..=3u8)? {
+                0 => BigInt::from(u.int_in_range(0..=10u8)?),
+                1 => BigInt::from(u.arbitrary::<u16>()?),
+                2 => BigInt::from(u.arbitrary::<u64>()?),
+                _ => {
+                    let len = u.int_in_range(0..=64usize)?.min(u.len());
+                    BigInt::from(BigUint::from_bytes_le(u.bytes(len)?))
+                }
+            };
+            IntExpr::Literal(value, u.arbitrary()?)
+        }
+        1 => IntExpr::Neg(Box::new(int_expr(u, depth, nodes_left)?)),
+        2 => {
+            // Mostly a small literal exponent (so powers get computed
+            // rather than refused), sometimes any expression.
+            let base = Box::new(int_expr(u, depth, nodes_left)?);
+            let exponent = if u.ratio(3, 4)? {
+                let e = BigInt::from(u.int_in_range(0..=70u16)?);
+                IntExpr::Literal(e, LiteralStyle::Decimal)
+            } else {
+                int_expr(u, depth, nodes_left)?
+            };
+            IntExpr::Pow {
+                base,
+                exponent: Box::new(exponent),
+                caret: u.arbitrary()?,
+            }
+        }
+        _ => IntExpr::Binary(
+            u.arbitrary()?,
+            Box::new(int_expr(u, depth, nodes_left)?),
+            Box::new(int_expr(u, depth, nodes_left)?),
+        ),
+    })
+}
+
+/// Prints with every operand parenthesised, so that the text's meaning
+/// does not depend on safecalc's precedence rules being right.
+fn print_int_expr(e: &IntExpr) -> String {
+    match e {
+        IntExpr::Literal(value, style) => print_literal(value, *style),
+        IntExpr::Neg(operand) => format!("-({})", print_int_expr(operand)),
+        IntExpr::Binary(op, a, b) => {
+            let symbol = match op {
+                IntOp::Add => "+",
+                IntOp::Sub => "-",
+                IntOp::Mul => "*",
+                IntOp::FloorDiv => "//",
+                IntOp::Mod => "%",
+            };
+            format!("({}) {symbol} ({})", print_int_expr(a), print_int_expr(b))
+        }
+        IntExpr::Pow {
+            base,
+            exponent,
+            caret,
+        } => format!(
+            "({}){}({})",
+            print_int_expr(base),
+            if *caret { "^" } else { "**" },
+            print_int_expr(exponent)
+        ),
+    }
+}
+
+fn print_literal(value: &BigInt, style: LiteralStyle) -> String {
+    match style {
+        LiteralStyle::Decimal => value.to_str_radix(10),
+        LiteralStyle::Underscored => {
+            // `1_234_567`: a `_` between every group of three digits.
+            let digits = value.to_str_radix(10);
+            let mut out = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    out.push('_');
+                }
+                out.push(c);
+            }
+            out
+        }
+        LiteralStyle::Hex => format!("0x{}", value.to_str_radix(16)),
+        LiteralStyle::HexUpper => format!("0X{}", value.to_str_radix(16).to_uppercase()),
+        LiteralStyle::Octal => format!("0o{}", value.to_str_radix(8)),
+        LiteralStyle::Binary => format!("0b{}", value.to_str_radix(2)),
+    }
+}
+
+/// Why the reference stopped without a value.
+#[derive(Debug, Clone, PartialEq)]
+enum Verdict {
+    /// Division or modulo by zero: Python's `ZeroDivisionError`.
+    ZeroDivision,
+    /// An intermediate int of more than 4,300 digits: what Python refuses
+    /// to print and safecalc refuses to compute.
+    TooLarge,
+    /// Not judged (a float result, or too much work for the reference).
+    Skip,
+}
+
+/// `10**4300`: every int must be smaller in magnitude.
+fn digit_limit() -> &'static BigInt {
+    static LIMIT: OnceLock<BigInt> = OnceLock::new();
+    LIMIT.get_or_init(|| {
+        let text = format!("1{}", "0".repeat(DIGIT_LIMIT));
+        BigInt::parse_bytes(text.as_bytes(), 10).unwrap_or_default()
+    })
+}
+
+fn within_limit(v: BigInt) -> Result<BigInt, Verdict> {
+    if v.magnitude() < digit_limit().magnitude() {
+        Ok(v)
+    } else {
+        Err(Verdict::TooLarge)
+    }
+}
+
+/// The reference interpreter: Python's int semantics done the obvious way,
+/// left operand first, each intermediate result checked against the
+/// 4,300-digit limit as CPython (and safecalc) would.
+fn reference_eval(e: &IntExpr, budget: &mut u64) -> Result<BigInt, Verdict> {
+    match e {
+        IntExpr::Literal(value, _) => within_limit(value.clone()),
+        IntExpr::Neg(operand) => Ok(-reference_eval(operand, budget)?),
+        IntExpr::Binary(op, a, b) => {
+            let a = reference_eval(a, budget)?;
+            let b = reference_eval(b, budget)?;
+            match op {
+                IntOp::Add => within_limit(a + b),
+                IntOp::Sub => within_limit(a - b),
+                IntOp::Mul => within_limit(a * b),
+                IntOp::FloorDiv => floor_div_mod(&a, &b).map(|(q, _)| q),
+                IntOp::Mod => floor_div_mod(&a, &b).map(|(_, r)| r),
+            }
+        }
+        IntExpr::Pow { base, exponent, .. } => {
+            let base = reference_eval(base, budget)?;
+            let exponent = reference_eval(exponent, budget)?;
+            reference_pow(&base, &exponent, budget)
+        }
+    }
+}
+
+/// Python's `divmod` for ints, built from Rust's truncating `/` and `%`:
+/// when the remainder is non-zero and its sign differs from the divisor's,
+/// step the quotient down by one and move the remainder by the divisor.
+fn floor_div_mod(a: &BigInt, b: &BigInt) -> Result<(BigInt, BigInt), Verdict> {
+    if b.is_zero() {
+        return Err(Verdict::ZeroDivision);
+    }
+    let mut q = a / b;
+    let mut r = a % b;
+    if !r.is_zero() && (r.sign() == Sign::Minus) != (b.sign() == Sign::Minus) {
+        q -= 1;
+        r += b;
+    }
+    Ok((within_limit(q)?, r))
+}
+
+/// `base ** exponent` by repeated multiplication. A negative exponent
+/// makes a float in Python: not judged. With `|base| >= 2` every step at
+/// least doubles the magnitude, so the first step past the limit decides,
+/// and an exponent above `log2(10**4300) < 14_300` is over it at once.
+fn reference_pow(base: &BigInt, exponent: &BigInt, budget: &mut u64) -> Result<BigInt, Verdict> {
+    if exponent.is_negative() {
+        return Err(Verdict::Skip);
+    }
+    if exponent.is_zero() {
+        return Ok(BigInt::from(1));
+    }
+    let one = BigInt::from(1);
+    if base.is_zero() || *base == one {
+        return Ok(base.clone());
+    }
+    if *base == -one {
+        let odd = (exponent % 2u32) == BigInt::from(1);
+        return Ok(BigInt::from(if odd { -1 } else { 1 }));
+    }
+    if *exponent > BigInt::from(14_300) {
+        return Err(Verdict::TooLarge);
+    }
+    let mut result = BigInt::from(1);
+    let mut step = BigInt::zero();
+    while step < *exponent {
+        if *budget == 0 {
+            return Err(Verdict::Skip);
+        }
+        *budget -= 1;
+        result = within_limit(result * base)?;
+        step += 1;
+    }
+    Ok(result)
+}
+
+// ---------------------------------------------------------------------
+// session
+// ---------------------------------------------------------------------
+
+/// The most a session may send in answer to one frame. A line is at most
+/// `max_line_bytes` (4,096 by default), an int result at most 4,300
+/// digits, an error repeats at most one line, and `/help` is about 2 KB.
+const MAX_REPLY_BYTES_PER_FRAME: usize = 16 * 1024;
+
+/// `session`: a connection without a socket. The first byte chooses how the
+/// rest is cut into reads (0: one read; otherwise pseudo-random reads of
+/// 1 to `(first & 31) + 1` bytes, so that lines, telnet commands and UTF-8
+/// sequences get split across reads) and, with its top bit, a small line
+/// limit (64 bytes) instead of the default 4,096. The reads go through a
+/// [`LineCodec`] and the frames through a [`crate::server::Session`], as
+/// the connection handler does (and [`crate::server::simulate`]).
+///
+/// Properties:
+/// - the codec consumes every byte it is given, holds at most twice the
+///   line limit, and yields the same frames however the input was split;
+/// - a [`Frame::Line`] holds no line ending and fits the line limit;
+/// - every reply line is free of CR and LF (the protocol's framing), and
+///   the replies to one frame fit in `MAX_REPLY_BYTES_PER_FRAME` (16 KiB);
+/// - telnet replies are only `IAC WONT x` or `IAC DONT x`;
+/// - every non-blank line, over-long line and invalid-UTF-8 line gets a
+///   reply until the session closes, and after `Close` nothing more;
+/// - in calc mode, except for `/echo TEXT`, no reply carries a terminal
+///   control character (C0, C1, DEL, bidi overrides: what
+///   [`crate::server::text::printable`] removes).
+pub fn session(data: &[u8]) {
+    let Some((&mode, stream)) = data.split_first() else {
+        return;
+    };
+    let mut config = Config::default();
+    if mode & 0x80 != 0 {
+        config.max_line_bytes = 64;
+    }
+    let whole = decode_all(&config, stream, &[stream.len()]);
+    if mode != 0 {
+        let sizes = read_sizes(mode, stream.len());
+        let split = decode_all(&config, stream, &sizes);
+        assert_eq!(split, whole, "read sizes {sizes:?} change the frames");
+    }
+
+    let mut session = crate::server::Session::new(config.limits, Arc::new(Stats::new()));
+    let mut actions = Vec::new();
+    let mut closed = false;
+    for frame in whole {
+        if let Frame::Line(text) = &frame {
+            assert!(
+                text.len() <= config.max_line_bytes && !text.contains(['\r', '\n']),
+                "bad line frame {text:?}"
+            );
+        }
+        let calc_mode = session.mode() == Mode::Calc && !is_echo_command(&frame);
+        let needs_reply = match &frame {
+            Frame::Line(text) => !text.trim().is_empty(),
+            Frame::TooLong { .. } | Frame::InvalidUtf8 | Frame::Interrupt => true,
+            Frame::Telnet(_) => false,
+        };
+        session.handle(frame.clone(), &mut actions);
+        if closed {
+            assert!(actions.is_empty(), "{frame:?} answered after close");
+            continue;
+        }
+        let mut sent = 0usize;
+        let mut replied = false;
+        for action in actions.drain(..) {
+            match action {
+                Action::Send(line) => {
+                    replied = true;
+                    sent += line.len() + 2;
+                    assert!(!line.contains(['\r', '\n']), "reply {line:?} breaks lines");
+                    if calc_mode {
+                        assert!(
+                            !line.chars().any(is_unsafe),
+                            "reply {line:?} to {frame:?} carries a control character"
+                        );
+                    }
+                }
+                Action::Telnet(bytes) => {
+                    sent += bytes.len();
+                    assert!(
+                        bytes[0] == IAC && (bytes[1] == WONT || bytes[1] == DONT),
+                        "telnet reply {bytes:?}"
+                    );
+                }
+                Action::Close => {
+                    assert!(session.is_closed(), "Close from an open session");
+                    closed = true;
+                }
+            }
+        }
+        assert!(
+            sent <= MAX_REPLY_BYTES_PER_FRAME,
+            "{sent} bytes in answer to {frame:?}"
+        );
+        assert!(!needs_reply || replied, "no reply to {frame:?}");
+    }
+}
+
+/// True for the frame of a `/echo TEXT` command, whose reply is the
+/// client's own text, unfiltered by design.
+fn is_echo_command(frame: &Frame) -> bool {
+    let Frame::Line(text) = frame else {
+        return false;
+    };
+    let Some(command) = text.trim().strip_prefix('/') else {
+        return false;
+    };
+    let name = command.split(char::is_whitespace).next().unwrap_or("");
+    name.eq_ignore_ascii_case("echo")
+}
+
+/// Read sizes from 1 to `(mode & 31) + 1` that add up to `len`, from a
+/// small xorshift generator seeded by `mode`.
+fn read_sizes(mode: u8, len: usize) -> Vec<usize> {
+    let max = usize::from(mode & 31) + 1;
+    let mut state = u32::from(mode) | 0x9e37_7900;
+    let mut sizes = Vec::new();
+    let mut left = len;
+    while left > 0 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let size = (state as usize % max + 1).min(left);
+        sizes.push(size);
+        left -= size;
+    }
+    sizes
+}
+
+/// Decodes `stream` arriving in reads of `sizes` bytes, then end of input,
+/// as the connection does, checking the codec's own promises on the way.
+fn decode_all(config: &Config, stream: &[u8], sizes: &[usize]) -> Vec<Frame> {
+    let mut codec = LineCodec::new(config.max_line_bytes);
+    let mut buffer = BytesMut::new();
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    for &size in sizes {
+        let (read, after) = rest.split_at(size.min(rest.len()));
+        rest = after;
+        buffer.extend_from_slice(read);
+        loop {
+            let frame = codec.decode(&mut buffer);
+            assert!(
+                codec.buffered_capacity() <= 2 * config.max_line_bytes,
+                "the codec holds {} bytes",
+                codec.buffered_capacity()
+            );
+            match frame {
+                Ok(Some(frame)) => frames.push(frame),
+                Ok(None) => break,
+                Err(e) => panic!("decode failed: {e}"),
+            }
+        }
+        assert!(buffer.is_empty(), "decode left {} bytes", buffer.len());
+    }
+    loop {
+        match codec.decode_eof(&mut buffer) {
+            Ok(Some(frame)) => frames.push(frame),
+            Ok(None) => break,
+            Err(e) => panic!("decode_eof failed: {e}"),
+        }
+    }
+    frames
+}
