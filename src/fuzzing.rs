@@ -712,8 +712,10 @@ const MAX_REPLY_BYTES_PER_FRAME: usize = 16 * 1024;
 /// - every reply line is free of CR and LF (the protocol's framing), and
 ///   the replies to one frame fit in `MAX_REPLY_BYTES_PER_FRAME` (16 KiB);
 /// - telnet replies are only `IAC WONT x` or `IAC DONT x`;
-/// - every non-blank line, over-long line and invalid-UTF-8 line gets a
-///   reply until the session closes, and after `Close` nothing more;
+/// - every non-blank line outside chat mode, over-long line and
+///   invalid-UTF-8 line gets a reply until the session closes, and after
+///   `Close` nothing more (chat runs on a hub of the target's own, so chat
+///   commands are exercised too);
 /// - in calc mode, except for `/echo TEXT`, no reply carries a terminal
 ///   control character (C0, C1, DEL, bidi overrides: what
 ///   [`crate::server::text::printable`] removes).
@@ -732,7 +734,10 @@ pub fn session(data: &[u8]) {
         assert_eq!(split, whole, "read sizes {sizes:?} change the frames");
     }
 
-    let mut session = crate::server::Session::new(config.limits, Arc::new(Stats::new()));
+    // A hub of its own, so chat commands (/nick, /chat, /msg, ...) run for
+    // real; the inbox is kept so the member's queue stays open.
+    let (member, _inbox) = crate::server::chat::ChatHub::new(config.chat.clone()).register();
+    let mut session = crate::server::Session::new(config.limits, Arc::new(Stats::new()), member);
     let mut actions = Vec::new();
     let mut closed = false;
     for frame in whole {
@@ -743,8 +748,12 @@ pub fn session(data: &[u8]) {
             );
         }
         let calc_mode = session.mode() == Mode::Calc && !is_echo_command(&frame);
+        // In chat mode a message goes to the others and its sender gets no
+        // copy (nor for `/me`, `/msg`, `/all`), so only outside chat must
+        // every line be answered.
+        let chatting = session.mode() == Mode::Chat;
         let needs_reply = match &frame {
-            Frame::Line(text) => !text.trim().is_empty(),
+            Frame::Line(text) => !chatting && !text.trim().is_empty(),
             Frame::TooLong { .. } | Frame::InvalidUtf8 | Frame::Interrupt => true,
             Frame::Telnet(_) => false,
         };
