@@ -1,18 +1,10 @@
 //! Every limit in `Limits`, tested through the public API: no input can
 //! overflow the stack, run for long, or grow memory without bound.
 
+#[path = "support/small_stack.rs"]
+mod small_stack;
 use safecalc::calc::{self, CalcError, Limits, Session};
-
-/// Runs `f` on a thread with a 2 MiB stack: tokio's default for its workers
-/// and the smallest stack safecalc promises to be safe on.
-fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new()
-        .stack_size(2 * 1024 * 1024)
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .expect("no panic and no stack overflow")
-}
+use small_stack::on_small_stack;
 
 fn nested(kind: &str, depth: usize) -> String {
     match kind {

@@ -23,6 +23,9 @@
 #[path = "support/payload_table.rs"]
 mod payload_table;
 
+#[path = "support/small_stack.rs"]
+mod small_stack;
+use small_stack::on_small_stack;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -52,16 +55,6 @@ fn calc_reply(session: &mut Session, line: &str) -> String {
         Ok(value) => value.to_string(),
         Err(e) => format!("error: {e}"),
     }
-}
-
-/// Runs `f` on a 2 MiB thread: tokio's default worker stack.
-fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new()
-        .stack_size(2 * 1024 * 1024)
-        .spawn(f)
-        .expect("spawn")
-        .join()
-        .expect("no panic and no stack overflow")
 }
 
 #[test]

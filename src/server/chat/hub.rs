@@ -198,6 +198,24 @@ impl ChatHub {
 }
 
 impl State {
+    /// The nicks of a room's members, sorted ignoring case (for `/who` and
+    /// the list a joiner is shown).
+    fn nicks_in(&self, room: &RoomName) -> Vec<String> {
+        let mut nicks: Vec<String> = self
+            .rooms
+            .get(room)
+            .map(|r| {
+                r.members
+                    .iter()
+                    .filter_map(|m| self.members.get(m))
+                    .map(|m| m.nick.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        nicks.sort_by_key(|n| n.to_ascii_lowercase());
+        nicks
+    }
+
     fn member(&self, id: MemberId) -> Result<&Member, ChatError> {
         self.members.get(&id).ok_or(ChatError::Gone)
     }
@@ -394,18 +412,7 @@ impl ChatMember {
                     member.room = Some(room.clone());
                 }
             }
-            let mut here: Vec<String> = state
-                .rooms
-                .get(&room)
-                .map(|r| {
-                    r.members
-                        .iter()
-                        .filter_map(|m| state.members.get(m))
-                        .map(|m| m.nick.to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            here.sort_by_key(|n| n.to_ascii_lowercase());
+            let here = state.nicks_in(&room);
             Ok(Joined {
                 room: room.clone(),
                 here,
@@ -504,19 +511,7 @@ impl ChatMember {
     pub fn who(&self) -> Result<(RoomName, Vec<String>), ChatError> {
         let state = self.hub.lock();
         let (_, room) = state.room_of(self.id)?;
-        let mut names: Vec<String> = state
-            .rooms
-            .get(&room)
-            .map(|r| {
-                r.members
-                    .iter()
-                    .filter_map(|m| state.members.get(m))
-                    .map(|m| m.nick.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        names.sort_by_key(|n| n.to_ascii_lowercase());
-        Ok((room, names))
+        Ok((room.clone(), state.nicks_in(&room)))
     }
 
     /// The member's room and its last `n` history lines, oldest first.
