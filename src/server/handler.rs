@@ -26,7 +26,7 @@
 
 use std::future::Future;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -36,6 +36,10 @@ use tracing::{info, trace};
 use super::chat::{Departure, Inbox};
 use super::connection::Connection;
 use super::session::{Action, GREETING, Session};
+
+/// Handling a frame that takes at least this long makes the task yield
+/// (see the end of the serve loop). Cheap lines take a few microseconds.
+const HEAVY_FRAME: Duration = Duration::from_micros(50);
 
 /// Why a connection ended other than by the client's wish.
 #[derive(Debug, Error)]
@@ -151,7 +155,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 return Ok(Ended::Eof);
             };
             trace!(?frame, "frame");
+            let started = Instant::now();
             self.session.handle(frame, &mut actions);
+            let heavy = started.elapsed() >= HEAVY_FRAME;
             for action in actions.drain(..) {
                 match action {
                     Action::Send(line) => {
@@ -175,6 +181,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             // frame makes it yield every 128 or so, so the recipients drain
             // their queues in step instead of overflowing them.
             tokio::task::coop::consume_budget().await;
+            // A frame that took real CPU (a worst-case 4 KiB expression
+            // takes up to half a millisecond) gives the worker back at
+            // once: with the budget alone, a client pipelining such lines
+            // would hold its worker for ~128 of them (tens of ms) while
+            // the other clients on it wait, which is what the hostile-client
+            // benchmark measured.
+            if heavy {
+                tokio::task::yield_now().await;
+            }
         }
     }
 }
