@@ -66,10 +66,6 @@ impl Evaluator<'_> {
             Expr::Chain { first, rest } => {
                 let mut acc = self.operand(first)?;
                 for (op, operand) in rest {
-                    if let Some(r) = self.small_literal_op(&acc, *op, operand)? {
-                        acc = r;
-                        continue;
-                    }
                     let rhs = self.operand(operand)?;
                     acc = match machine_word_op(*op, &acc, &rhs, self.meter) {
                         Some(result) => result?,
@@ -84,36 +80,6 @@ impl Evaluator<'_> {
                 number::pow(&b, &e, self.meter)
             }
             Expr::Call { callee, args } => self.call(callee, args),
-        }
-    }
-
-    /// The common case of a chain, `int op int-literal` on machine words
-    /// (`1+2+3...`), without building the literal's value: the same
-    /// result and the same charges (one for the literal, one for the
-    /// operation) as the general path, which handles everything else
-    /// (`None`).
-    #[inline]
-    fn small_literal_op(
-        &mut self,
-        acc: &Value,
-        op: BinaryOp,
-        operand: &Expr,
-    ) -> CalcResult<Option<Value>> {
-        let (Value::Int(Int::Small(a)), Expr::Int(Int::Small(b))) = (acc, operand) else {
-            return Ok(None);
-        };
-        let result = match op {
-            BinaryOp::Add => a.checked_add(*b),
-            BinaryOp::Sub => a.checked_sub(*b),
-            BinaryOp::Mul => a.checked_mul(*b),
-            _ => None,
-        };
-        match result {
-            Some(r) if self.meter.limits().max_int_digits >= 19 => {
-                self.meter.charge(2)?;
-                Ok(Some(Value::Int(Int::Small(r))))
-            }
-            _ => Ok(None),
         }
     }
 
