@@ -242,7 +242,7 @@ impl Accepting {
         let open = self.stats.connection_opened();
         // Every client is a chat member (with a guest nick) from the
         // start; the member leaves the hub when the handler drops it.
-        let (member, inbox) = self.chat.register();
+        let (member, inbox) = self.chat.register_within(&self.shutdown);
         let handler = Handler {
             connection: Connection::new(stream, self.config.max_line_bytes),
             session: Session::new(self.config.limits, Arc::clone(&self.stats), member),
