@@ -263,7 +263,7 @@ fn the_limits_table_matches_the_code() {
 #[test]
 fn the_limits_tables_flags_reach_the_right_setting() {
     type Read = fn(&Config) -> u64;
-    let settings: [(&str, Read); 12] = [
+    let settings: [(&str, Read); 13] = [
         ("max_depth", |c| c.limits.max_depth as u64),
         ("max_int_digits", |c| c.limits.max_int_digits as u64),
         ("max_work", |c| c.limits.max_work),
@@ -275,6 +275,7 @@ fn the_limits_tables_flags_reach_the_right_setting() {
             c.idle_timeout.map_or(0, |d| d.as_secs())
         }),
         ("chat.rate", |c| u64::from(c.chat.rate)),
+        ("cpu_share_percent", |c| u64::from(c.cpu_share_percent)),
         ("chat.queue", |c| c.chat.queue as u64),
         ("chat.history", |c| c.chat.history as u64),
         ("chat::MAX_MESSAGE_BYTES", |_| MAX_MESSAGE_BYTES as u64),

@@ -339,3 +339,47 @@ async fn garbage_floods_do_not_hurt_other_clients() {
     server.wait_for_open_connections(1).await;
     server.stop().await;
 }
+
+/// A client that computes more than its CPU share is paused, not dropped:
+/// it gets every reply, in order, and another client is served in between.
+/// (Whether the others' latency holds is measured by the hostile-client
+/// benchmark, not here: timings are not asserted on a shared machine.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_cpu_share_is_paused_and_loses_nothing() {
+    // Small batches: 10 lines out and 10 replies back (~40 KB each way) fit
+    // the sockets' buffers, so writing a batch before reading cannot stall.
+    const BATCH: usize = 10;
+    const MAX_BATCHES: usize = 200;
+    let config = Config {
+        cpu_share_percent: 50,
+        ..Config::default()
+    };
+    let server = TestServer::with_config(config).await;
+    let mut heavy = server.client().await;
+    let mut quiet = server.client().await;
+    let x = heavy.ask("x = 9**4000").await;
+    assert_eq!(x.len(), 3817, "9**4000 has 3,817 digits");
+    // The slowest kind of line known (examples/worst_lines.rs): about half a
+    // millisecond each in release, so a few hundred use up the 100 ms burst.
+    let worst = format!("max(x{})\n", ",x".repeat(1990));
+    let batch = worst.repeat(BATCH);
+    let mut batches = 0;
+    while server.stats.snapshot().cpu_pauses == 0 && batches < MAX_BATCHES {
+        heavy.send_bytes(batch.as_bytes()).await;
+        for i in 0..BATCH {
+            assert_eq!(heavy.line().await, x, "reply {i} of batch {batches}");
+        }
+        assert_eq!(quiet.ask("6*7").await, "42");
+        batches += 1;
+    }
+    let pauses = server.stats.snapshot().cpu_pauses;
+    assert!(
+        pauses > 0,
+        "{} worst lines at a 50% share caused no pause",
+        batches * BATCH
+    );
+    // Paused, not disconnected, and nothing was lost.
+    assert_eq!(heavy.ask("1+1").await, "2");
+    assert_eq!(quiet.ask("2+2").await, "4");
+    server.stop().await;
+}

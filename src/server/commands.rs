@@ -110,7 +110,7 @@ pub static COMMANDS: &[Command] = &[
     Command {
         name: "stats",
         args: "",
-        help: "server statistics: connections, requests, errors, uptime",
+        help: "server statistics: connections, requests, errors, CPU pauses, uptime",
         handler: stats_command,
     },
     Command {

@@ -35,6 +35,9 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Chat flood limit, queue length and history length.
     pub chat: ChatConfig,
+    /// The share of one core, in percent, that one connection may use over
+    /// time (see [`cpu_share`](super::cpu_share)); 100 turns the limit off.
+    pub cpu_share_percent: u32,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             goodbye_timeout: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(3),
             chat: ChatConfig::default(),
+            cpu_share_percent: 10,
         }
     }
 }
@@ -104,6 +108,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "LINES", default_value_t = ChatConfig::default().history,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub chat_history: usize,
+
+    /// Share of one CPU core, in percent, that one client may use over
+    /// time; a client that computes more (a burst of 100 ms is free) is
+    /// paused until it is back within its share. 100 turns the limit off.
+    #[arg(long, value_name = "PERCENT", default_value_t = Config::default().cpu_share_percent,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub cpu_share: u32,
 }
 
 impl ServeArgs {
@@ -124,6 +135,7 @@ impl ServeArgs {
                 queue: self.chat_queue,
                 history: self.chat_history,
             },
+            cpu_share_percent: self.cpu_share,
             ..Config::default()
         }
     }
@@ -171,6 +183,8 @@ mod tests {
             "7",
             "--chat-history",
             "9",
+            "--cpu-share",
+            "25",
         ])
         .unwrap();
         let config = cli.serve.config();
@@ -188,6 +202,7 @@ mod tests {
                 history: 9
             }
         );
+        assert_eq!(config.cpu_share_percent, 25);
     }
 
     #[test]
@@ -200,6 +215,8 @@ mod tests {
             ["safecalc", "--chat-rate", "-1"],
             ["safecalc", "--chat-queue", "0"],
             ["safecalc", "--chat-history", "0"],
+            ["safecalc", "--cpu-share", "0"],
+            ["safecalc", "--cpu-share", "101"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }

@@ -27,6 +27,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -38,10 +39,12 @@ use tracing::{info, trace};
 
 use super::chat::{Departure, Inbox};
 use super::connection::Connection;
+use super::cpu_share::CpuShare;
 use super::session::{Action, GREETING, Session};
+use super::stats::Stats;
 
-/// Handling a frame that takes at least this long makes the task yield
-/// (see the end of the serve loop). Cheap lines take a few microseconds.
+/// A frame that takes at least this long is heavy (see [`Pacing`]). Cheap
+/// lines take a few microseconds.
 const HEAVY_FRAME: Duration = Duration::from_micros(50);
 
 /// A step that finishes without waiting skips looking at the stop token,
@@ -82,6 +85,9 @@ pub struct Handler<S> {
     pub(super) shutdown: CancellationToken,
     pub(super) idle_timeout: Option<Duration>,
     pub(super) goodbye_timeout: Duration,
+    /// See [`CpuShare`]; 100 or more: no limit.
+    pub(super) cpu_share_percent: u32,
+    pub(super) stats: Arc<Stats>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
@@ -142,6 +148,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
         let relayed = &mut self.inbox.messages;
         guards.run(self.connection.write_line(GREETING)).await?;
         let mut actions = Vec::new();
+        let mut pacing = Pacing::new(self.cpu_share_percent);
         loop {
             let next = guards
                 .run(async {
@@ -167,9 +174,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 return Ok(Ended::Eof);
             };
             trace!(?frame, "frame");
-            let started = Instant::now();
-            self.session.handle(frame, &mut actions);
-            let heavy = started.elapsed() >= HEAVY_FRAME;
+            let spent = pacing.handle(|| self.session.handle(frame, &mut actions));
             for action in actions.drain(..) {
                 match action {
                     Action::Send(line) => {
@@ -193,15 +198,92 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             // frame makes it yield every 128 or so, so the recipients drain
             // their queues in step instead of overflowing them.
             tokio::task::coop::consume_budget().await;
-            // A frame that took real CPU (a worst-case 4 KiB expression
-            // takes up to half a millisecond) gives the worker back at
-            // once: with the budget alone, a client pipelining such lines
-            // would hold its worker for ~128 of them (tens of ms) while
-            // the other clients on it wait, which is what the hostile-client
-            // benchmark measured.
-            if heavy {
-                tokio::task::yield_now().await;
+            match pacing.after(spent) {
+                Pace::Go => {}
+                Pace::Yield => tokio::task::yield_now().await,
+                Pace::Pause(pause) => {
+                    self.stats.record_cpu_pause();
+                    // This client's replies go out now; its next line waits.
+                    guards.run(self.connection.flush()).await?;
+                    guards
+                        .run(async {
+                            tokio::time::sleep(pause).await;
+                            Ok(())
+                        })
+                        .await?;
+                }
             }
+        }
+    }
+}
+
+/// How a connection's computing is kept from hurting the others: where a
+/// frame runs, and what the task does after it.
+///
+/// The calculator's limits bound one line (the slowest 4 KiB line takes
+/// about half a millisecond); these rules bound a client that sends such
+/// lines without pause, so that the others keep their latency (the
+/// hostile-client benchmark in BENCHMARKS.md):
+///
+/// * a frame that took [`HEAVY_FRAME`] or more makes the task yield, so the
+///   other clients on its worker go first (tokio's cooperative budget alone
+///   would let it run ~128 such frames, tens of milliseconds);
+/// * a frame that follows a heavy one runs in
+///   [`block_in_place`](tokio::task::block_in_place): the worker hands its
+///   other clients to another thread for the duration, so they do not wait
+///   behind it at all (one heavy frame predicts the next well: an attack is
+///   a stream of them, a person types one at a time);
+/// * the time each frame took is charged to the connection's [`CpuShare`];
+///   over it, the connection pauses.
+struct Pacing {
+    cpu_share: Option<CpuShare>,
+    last_was_heavy: bool,
+    /// When the last frame's handling ended.
+    finished: std::time::Instant,
+    /// `block_in_place` needs the multi-threaded runtime (a test on a
+    /// current-thread runtime runs every frame in place).
+    can_block_in_place: bool,
+}
+
+/// What a connection does after a frame (see [`Pacing`]).
+enum Pace {
+    Go,
+    Yield,
+    Pause(Duration),
+}
+
+impl Pacing {
+    fn new(cpu_share_percent: u32) -> Pacing {
+        Pacing {
+            cpu_share: CpuShare::new(cpu_share_percent, std::time::Instant::now()),
+            last_was_heavy: false,
+            finished: std::time::Instant::now(),
+            can_block_in_place: tokio::runtime::Handle::current().runtime_flavor()
+                == tokio::runtime::RuntimeFlavor::MultiThread,
+        }
+    }
+
+    /// Runs one frame's handling, where it should run; returns its time.
+    fn handle(&mut self, handle: impl FnOnce()) -> Duration {
+        let started = std::time::Instant::now();
+        if self.last_was_heavy && self.can_block_in_place {
+            tokio::task::block_in_place(handle);
+        } else {
+            handle();
+        }
+        self.finished = std::time::Instant::now();
+        let spent = self.finished - started;
+        self.last_was_heavy = spent >= HEAVY_FRAME;
+        spent
+    }
+
+    /// What to do after a frame that took `spent`.
+    fn after(&mut self, spent: Duration) -> Pace {
+        let charged = self.cpu_share.as_mut();
+        match charged.and_then(|budget| budget.charge(spent, self.finished)) {
+            Some(pause) => Pace::Pause(pause),
+            None if spent >= HEAVY_FRAME => Pace::Yield,
+            None => Pace::Go,
         }
     }
 }

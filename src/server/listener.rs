@@ -250,6 +250,8 @@ impl Accepting {
             shutdown: self.shutdown.clone(),
             idle_timeout: self.config.idle_timeout,
             goodbye_timeout: self.config.goodbye_timeout,
+            cpu_share_percent: self.config.cpu_share_percent,
+            stats: Arc::clone(&self.stats),
         };
         span.in_scope(|| debug!("connected"));
         self.tracker.spawn(

@@ -7,6 +7,7 @@
 //!   graceful shutdown;
 //! * [`handler`]: the task serving one client, where timeouts, shutdown and
 //!   backpressure meet the I/O;
+//! * [`cpu_share`]: each connection's budget of CPU time;
 //! * [`connection`]: buffered, framed I/O on one socket;
 //! * [`codec`]: bytes to [`Frame`]s (telnet stripping, line splitting, limits);
 //! * [`session`]: the per-client state machine (modes, dispatch, replies),
@@ -28,6 +29,7 @@ pub mod codec;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod cpu_share;
 pub mod handler;
 pub mod listener;
 pub mod session;

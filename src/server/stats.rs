@@ -19,6 +19,7 @@ pub struct Stats {
     total: AtomicU64,
     requests: AtomicU64,
     errors: AtomicU64,
+    cpu_pauses: AtomicU64,
 }
 
 impl Default for Stats {
@@ -36,6 +37,7 @@ impl Stats {
             total: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            cpu_pauses: AtomicU64::new(0),
         }
     }
 
@@ -58,6 +60,12 @@ impl Stats {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one pause of a connection that went over its CPU share (see
+    /// [`cpu_share`](super::cpu_share)).
+    pub fn record_cpu_pause(&self) {
+        self.cpu_pauses.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The number of connections open right now.
     pub fn open_connections(&self) -> u64 {
         self.open.load(Ordering::Relaxed)
@@ -70,6 +78,7 @@ impl Stats {
             total: self.total.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
+            cpu_pauses: self.cpu_pauses.load(Ordering::Relaxed),
             uptime: self.started.elapsed(),
         }
     }
@@ -96,6 +105,8 @@ pub struct Snapshot {
     pub requests: u64,
     /// Error replies sent since start.
     pub errors: u64,
+    /// Times a connection was paused for using more than its CPU share.
+    pub cpu_pauses: u64,
     /// Time since start.
     pub uptime: Duration,
 }
@@ -105,11 +116,13 @@ impl fmt::Display for Snapshot {
         let secs = self.uptime.as_secs();
         write!(
             f,
-            "connections: {} now, {} total; requests: {}; errors: {}; uptime: {}h{:02}m{:02}s",
+            "connections: {} now, {} total; requests: {}; errors: {}; cpu pauses: {}; \
+             uptime: {}h{:02}m{:02}s",
             self.open,
             self.total,
             self.requests,
             self.errors,
+            self.cpu_pauses,
             secs / 3600,
             secs / 60 % 60,
             secs % 60
@@ -141,11 +154,13 @@ mod tests {
             total: 17,
             requests: 120,
             errors: 4,
+            cpu_pauses: 5,
             uptime: Duration::from_secs(3 * 3600 + 62),
         };
         assert_eq!(
             snap.to_string(),
-            "connections: 3 now, 17 total; requests: 120; errors: 4; uptime: 3h01m02s"
+            "connections: 3 now, 17 total; requests: 120; errors: 4; cpu pauses: 5; \
+             uptime: 3h01m02s"
         );
     }
 }

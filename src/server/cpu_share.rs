@@ -1,0 +1,140 @@
+//! Each connection's share of the CPU.
+//!
+//! The calculator's limits bound one line: the slowest 4 KiB line takes
+//! about half a millisecond. They do not bound how many such lines a client
+//! sends: one that pipelines them without pause keeps a whole core busy, and
+//! every other client served by that core waits behind it (the hostile-client
+//! benchmark in BENCHMARKS.md measured that). So each connection also gets a
+//! budget of CPU time, a token bucket counted in seconds: it refills at
+//! `share` seconds per second, holds at most `burst`, and the handler charges
+//! it the time each frame took. A connection that overdraws it pauses (reads
+//! nothing, so its own client's lines wait in TCP) until the budget is back
+//! at zero.
+//!
+//! People typing, and programs sending ordinary lines, never come near it: a
+//! line like `2*(3+4)` takes about a microsecond, so a 10% share is 100,000
+//! of them per second, and the burst lets a client run heavy lines back to
+//! back for a while before it is slowed. What it stops is one client taking
+//! more than its share for long.
+//!
+//! Like the chat flood limit, the bucket reads no clock: callers pass `now`
+//! and the time spent, so tests drive it with made-up instants.
+
+use std::time::{Duration, Instant};
+
+/// How much CPU time a connection may use at once before its share applies.
+pub const BURST: Duration = Duration::from_millis(100);
+
+/// A connection's CPU budget (see the [module docs](self)).
+///
+/// Counted in whole nanoseconds, so that a burst spent in equal parts comes
+/// out at exactly zero instead of a rounding error below it.
+#[derive(Debug, Clone)]
+pub struct CpuShare {
+    /// Nanoseconds of CPU per nanosecond of wall time.
+    share: f64,
+    /// Most credit held, in nanoseconds.
+    burst: i64,
+    /// Credit now, in nanoseconds; negative while overdrawn.
+    balance: i64,
+    last: Instant,
+}
+
+impl CpuShare {
+    /// A full budget for `percent` % of one core; `None` for 100 % or more
+    /// (no limit) and for 0.
+    pub fn new(percent: u32, now: Instant) -> Option<CpuShare> {
+        if percent == 0 || percent >= 100 {
+            return None;
+        }
+        let burst = nanos(BURST);
+        Some(CpuShare {
+            share: f64::from(percent) / 100.0,
+            burst,
+            balance: burst,
+            last: now,
+        })
+    }
+
+    /// Charges `spent` of CPU time, at `now`. Returns how long the
+    /// connection must pause to be back within its share, if it must. A
+    /// clock that went backwards counts as no time passing.
+    pub fn charge(&mut self, spent: Duration, now: Instant) -> Option<Duration> {
+        let elapsed = nanos(now.saturating_duration_since(self.last));
+        self.last = self.last.max(now);
+        // Float to int `as` saturates; the credit is capped at `burst` anyway.
+        let earned = (elapsed as f64 * self.share) as i64;
+        self.balance = self.balance.saturating_add(earned).min(self.burst);
+        self.balance = self.balance.saturating_sub(nanos(spent));
+        (self.balance < 0).then(|| {
+            let owed = self.balance.unsigned_abs() as f64 / self.share;
+            Duration::from_nanos(owed.ceil() as u64)
+        })
+    }
+}
+
+/// A duration in nanoseconds, saturating (at 292 years).
+fn nanos(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn zero_and_a_whole_core_mean_no_limit() {
+        let now = Instant::now();
+        assert!(CpuShare::new(0, now).is_none());
+        assert!(CpuShare::new(100, now).is_none());
+        assert!(CpuShare::new(250, now).is_none());
+    }
+
+    #[test]
+    fn the_burst_is_free_then_the_share_applies() {
+        let t0 = Instant::now();
+        let mut budget = CpuShare::new(10, t0).unwrap();
+        // 100 ms of work at once fits the burst exactly.
+        for i in 0..100 {
+            assert_eq!(budget.charge(MS, t0), None, "frame {i}");
+        }
+        // One more millisecond overdraws by 1 ms: at 10 %, 10 ms repay it.
+        let pause = budget.charge(MS, t0).unwrap();
+        assert_eq!(pause, 10 * MS);
+        // After the pause, the balance is back at zero: the next frame
+        // pauses again for its own cost only.
+        let pause = budget.charge(MS, t0 + pause).unwrap();
+        assert_eq!(pause, 10 * MS);
+    }
+
+    #[test]
+    fn cheap_frames_at_a_high_rate_are_never_paused() {
+        let t0 = Instant::now();
+        let mut budget = CpuShare::new(10, t0).unwrap();
+        // 100,000 frames of 1 µs each in one second: 10 % of a core exactly.
+        for i in 0..100_000u32 {
+            let now = t0 + Duration::from_micros(u64::from(i) * 10);
+            assert_eq!(budget.charge(Duration::from_micros(1), now), None);
+        }
+    }
+
+    #[test]
+    fn credit_does_not_grow_past_the_burst() {
+        let t0 = Instant::now();
+        let mut budget = CpuShare::new(50, t0).unwrap();
+        let later = t0 + Duration::from_secs(3600);
+        assert_eq!(budget.charge(BURST, later), None);
+        assert!(budget.charge(MS, later).is_some());
+    }
+
+    #[test]
+    fn a_clock_going_backwards_adds_nothing() {
+        let t0 = Instant::now() + Duration::from_secs(10);
+        let mut budget = CpuShare::new(10, t0).unwrap();
+        assert_eq!(budget.charge(BURST, t0), None);
+        let earlier = t0 - Duration::from_secs(5);
+        assert!(budget.charge(MS, earlier).is_some());
+    }
+}
