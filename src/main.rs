@@ -76,7 +76,14 @@ fn serve(args: ServeArgs) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    let runtime = match tokio::runtime::Runtime::new() {
+    // Always the multi-threaded scheduler, even with one worker: the
+    // connection handler moves heavy lines off the worker with
+    // `block_in_place`, which only it supports.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if args.workers > 0 {
+        builder.worker_threads(args.workers);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

@@ -63,6 +63,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = crate::DEFAULT_LISTEN)]
     pub listen: String,
 
+    /// Threads serving clients; 0 means one per CPU core. (Heavy lines may
+    /// briefly run on an extra thread, see `--cpu-share`.)
+    #[arg(long, value_name = "N", default_value_t = 0,
+          value_parser = RangedU64ValueParser::<usize>::new().range(0..=1024))]
+    pub workers: usize,
+
     /// Most clients served at once; the next one gets `error: server full`.
     #[arg(long, value_name = "N", default_value_t = 10_000,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
@@ -185,6 +191,8 @@ mod tests {
             "9",
             "--cpu-share",
             "25",
+            "--workers",
+            "3",
         ])
         .unwrap();
         let config = cli.serve.config();
@@ -203,6 +211,7 @@ mod tests {
             }
         );
         assert_eq!(config.cpu_share_percent, 25);
+        assert_eq!(cli.serve.workers, 3);
     }
 
     #[test]
@@ -217,6 +226,8 @@ mod tests {
             ["safecalc", "--chat-history", "0"],
             ["safecalc", "--cpu-share", "0"],
             ["safecalc", "--cpu-share", "101"],
+            ["safecalc", "--workers", "-1"],
+            ["safecalc", "--workers", "100000"],
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }
