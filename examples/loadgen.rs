@@ -94,7 +94,8 @@ struct Args {
     /// connection instead of generating load (needs --server-pid).
     #[arg(long)]
     idle: Option<usize>,
-    /// The server's process id, for --idle.
+    /// The server's process id: needed by --idle; with load, the server's
+    /// CPU time per measured request is reported too.
     #[arg(long)]
     server_pid: Option<u32>,
     /// Measure chat fan-out to this many reading members instead.
@@ -314,6 +315,7 @@ async fn load(args: Args) -> Result<(), BoxError> {
     tokio::time::sleep(warmup).await;
     budget.measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
+    let cpu_before = args.server_pid.map(cpu_ticks).transpose()?;
     let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     for task in tasks {
         match task.await? {
@@ -328,8 +330,17 @@ async fn load(args: Args) -> Result<(), BoxError> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let count = total.len();
+    // Only whole ticks (10 ms) are counted: over seconds of load, a 1% error.
+    let server_cpu = match (args.server_pid, cpu_before) {
+        (Some(pid), Some(before)) => {
+            let ticks = cpu_ticks(pid)?.saturating_sub(before);
+            let ns = ticks as f64 * 1e9 / USER_HZ / count.max(1) as f64;
+            format!(" server_cpu_ns_per_req={ns:.0}")
+        }
+        _ => String::new(),
+    };
     println!(
-        "label={} mode={:?} n={} p={} requests={} seconds={:.2} rps={:.0} p50_us={} p99_us={} p999_us={} max_us={} failed_connections={}",
+        "label={} mode={:?} n={} p={} requests={} seconds={:.2} rps={:.0} p50_us={} p99_us={} p999_us={} max_us={} failed_connections={}{server_cpu}",
         if args.label.is_empty() {
             "-"
         } else {
@@ -351,6 +362,24 @@ async fn load(args: Args) -> Result<(), BoxError> {
         return Err(format!("{failures} connections failed").into());
     }
     Ok(())
+}
+
+/// Clock ticks per second in `/proc` (`USER_HZ`: 100 on Linux, whatever
+/// the kernel's own tick rate).
+const USER_HZ: f64 = 100.0;
+
+/// CPU time a process has used (user + system, all threads), in ticks of
+/// [`USER_HZ`], from `/proc/PID/stat`.
+fn cpu_ticks(pid: u32) -> Result<u64, BoxError> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) is in parentheses and may hold spaces:
+    // count fields from the last ')'. utime and stime are fields 14 and 15.
+    let after_name = stat.rsplit_once(')').ok_or("malformed stat")?.1;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let field = |n: usize| -> Result<u64, BoxError> {
+        Ok(fields.get(n - 3).ok_or("short stat")?.parse()?)
+    };
+    Ok(field(14)? + field(15)?)
 }
 
 /// Resident memory of a process, in bytes, from `/proc/PID/status`.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All of BENCHMARKS.md's figures in one run: builds release, starts safecalc
 # and redis-server on loopback, runs the load generator (N = 1, 50, 1000;
-# P = 1, 16; calc, echo and Redis PING), the hostile-client and
+# P = 1, 16; calc, echo and Redis PING; calc also with --workers 1), the
+# hostile-client (with and without the per-connection CPU share) and
 # idle-connection tests, the criterion evaluator suite and the callgrind
 # instruction counts. Results go to target/bench/<time>/ and a summary to
 # stdout.
@@ -72,16 +73,30 @@ chat_flags=()
 if target/release/safecalc --help | grep -q -- --chat-rate; then
     chat_flags=(--chat-rate 0)
 fi
-target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 "${chat_flags[@]}" \
-    > "$out/safecalc.out" 2> "$out/safecalc.log" &
-safecalc_pid=$!
-pids+=("$safecalc_pid")
-
-for _ in $(seq 100); do
-    grep -q 'safecalc listening on' "$out/safecalc.out" 2>/dev/null && break
-    sleep 0.1
-done
-grep -q 'safecalc listening on' "$out/safecalc.out" || { echo "safecalc did not start"; exit 1; }
+start_safecalc() { # name port [flags...]; sets started_pid
+    local name=$1 port=$2
+    shift 2
+    target/release/safecalc --listen "127.0.0.1:$port" --max-connections 20000 "${chat_flags[@]}" "$@" \
+        > "$out/$name.out" 2> "$out/$name.log" &
+    started_pid=$!
+    pids+=("$started_pid")
+    for _ in $(seq 100); do
+        grep -q 'safecalc listening on' "$out/$name.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep -q 'safecalc listening on' "$out/$name.out" || { echo "$name did not start"; exit 1; }
+}
+# The server as shipped (one worker per core, every default)...
+start_safecalc safecalc "$SAFECALC_PORT"
+safecalc_pid=$started_pid
+# ...with one worker, the thread count of Redis's event loop...
+SAFECALC_1W_PORT=$((SAFECALC_PORT + 1))
+start_safecalc safecalc-1w "$SAFECALC_1W_PORT" --workers 1
+safecalc_1w_pid=$started_pid
+# ...and without its per-connection CPU share, for the hostile client.
+SAFECALC_NOSHARE_PORT=$((SAFECALC_PORT + 2))
+start_safecalc safecalc-noshare "$SAFECALC_NOSHARE_PORT" --cpu-share 100
+safecalc_noshare_pid=$started_pid
 for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
     sleep 0.1
@@ -99,9 +114,14 @@ echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"
 for _ in $(seq "$LOAD_RUNS"); do
     for n in 1 50 1000; do
         for p in 1 16; do
-            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p"
-            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p"
-            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p"
+            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p" \
+                --server-pid "$safecalc_pid"
+            run calc-1w --addr "127.0.0.1:$SAFECALC_1W_PORT" --mode calc -n "$n" -p "$p" \
+                --server-pid "$safecalc_1w_pid"
+            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p" \
+                --server-pid "$safecalc_pid"
+            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p" \
+                --server-pid "$redis_pid"
         done
     done
 done
@@ -111,16 +131,21 @@ done
 # references to a 4,296-digit integer, pipelined 16 deep, without pause.
 worst="max(x$(printf ',x%.0s' $(seq 1997)))"
 echo "== hostile client: 50 clients at P=1, without and with it ($LOAD_RUNS runs)"
-for _ in $(seq "$LOAD_RUNS"); do
-    run quiet-50 --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
-    "$loadgen" --label hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 1 -p 16 \
+hostile_runs() { # label-suffix port
+    local suffix=$1 port=$2
+    run "quiet-50$suffix" --addr "127.0.0.1:$port" --mode calc -n 50 -p 1
+    "$loadgen" --label "hostile$suffix" --addr "127.0.0.1:$port" --mode calc -n 1 -p 16 \
         --setup 'x = 9**4500' --expr "$worst" --warmup 0 \
         --seconds "$((SECONDS_PER_RUN + 2))" --requests 100000000 \
         | tee -a "$out/loadgen.txt" &
     hostile=$!
     sleep 0.5
-    run beside-hostile --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n 50 -p 1
+    run "beside-hostile$suffix" --addr "127.0.0.1:$port" --mode calc -n 50 -p 1
     wait "$hostile"
+}
+for _ in $(seq "$LOAD_RUNS"); do
+    hostile_runs "" "$SAFECALC_PORT"
+    hostile_runs -noshare "$SAFECALC_NOSHARE_PORT"
 done
 
 # -- idle connections -------------------------------------------------------------
@@ -132,11 +157,14 @@ echo "== $IDLE_CONNECTIONS idle connections"
 
 # -- chat fan-out -------------------------------------------------------------------
 if [ ${#chat_flags[@]} -gt 0 ]; then
+    # On the server without the CPU share: like the flood limit, it is
+    # meant for people, and relaying each line to 99 members is CPU the
+    # sender's connection would be charged for.
     echo "== chat fan-out: a room of 100 (99 reading members and the sender)"
     for _ in $(seq "$LOAD_RUNS"); do
-        "$loadgen" --label chat-100 --addr "127.0.0.1:$SAFECALC_PORT" --chat-members 99 \
+        "$loadgen" --label chat-100 --addr "127.0.0.1:$SAFECALC_NOSHARE_PORT" --chat-members 99 \
             --chat-room bench -p 16 --seconds "$SECONDS_PER_RUN" | tee -a "$out/loadgen.txt"
-        "$loadgen" --label chat-100-stalled --addr "127.0.0.1:$SAFECALC_PORT" --chat-members 98 \
+        "$loadgen" --label chat-100-stalled --addr "127.0.0.1:$SAFECALC_NOSHARE_PORT" --chat-members 98 \
             --chat-stalled 1 --chat-room stalled -p 16 --seconds "$((SECONDS_PER_RUN * 3))" \
             | tee -a "$out/loadgen.txt"
     done

@@ -41,31 +41,54 @@ def load_tables(rows):
     by = {}
     for key, rs in runs.items():
         by[key] = {k: str(median(float(r[k]) for r in rs)).removesuffix(".0")
-                   for k in ("rps", "p50_us", "p99_us", "p999_us")}
+                   for k in ("rps", "p50_us", "p99_us", "p999_us") }
+        cpu = [float(r["server_cpu_ns_per_req"]) for r in rs if "server_cpu_ns_per_req" in r]
+        by[key]["cpu"] = f"{median(cpu):,.0f}" if cpu else "–"
         by[key]["runs"] = len(rs)
     n_runs = max((r["runs"] for r in by.values()), default=0)
-    if ("calc", "1", "1") in by:
-        print(f"### Load: requests/s and latency (µs), median of {n_runs} runs\n")
-        print("| N | P | calc req/s | echo req/s | Redis PING req/s | calc / Redis | echo / Redis "
-              "| calc p50 / p99 / p99.9 | echo p50 / p99 / p99.9 | Redis p50 / p99 / p99.9 |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+    servers = (("calc", "calc"), ("calc-1w", "calc, 1 worker"), ("echo", "echo"),
+               ("redis-ping", "Redis PING"))
+    grid = []
     for n in ("1", "50", "1000"):
         for p in ("1", "16"):
-            calc, echo, redis = (by.get((k, n, p)) for k in ("calc", "echo", "redis-ping"))
-            if not (calc and echo and redis):
-                continue
-            lat = lambda r: f"{r['p50_us']} / {r['p99_us']} / {r['p999_us']}"
-            ratio = lambda r: f"{float(r['rps']) / float(redis['rps']):.2f}"
-            print(f"| {n} | {p} | {fmt_int(calc['rps'])} | {fmt_int(echo['rps'])} | "
-                  f"{fmt_int(redis['rps'])} | {ratio(calc)} | {ratio(echo)} | {lat(calc)} | "
-                  f"{lat(echo)} | {lat(redis)} |")
-    if by:
+            cells = {k: by.get((k, n, p)) for k, _ in servers}
+            if cells["calc"] and cells["redis-ping"]:
+                grid.append((n, p, cells))
+    if grid:
+        present = [(k, name) for k, name in servers if any(c[k] for _, _, c in grid)]
+        redis_name = "Redis PING"
+        print(f"### Load: requests/s, median of {n_runs} runs\n")
+        print("| N | P | " + " | ".join(name for _, name in present) + " | "
+              + " | ".join(f"{name} / Redis" for k, name in present if k != "redis-ping") + " |")
+        print("|---|---|" + "---|" * (2 * len(present) - 1))
+        for n, p, c in grid:
+            redis = float(c["redis-ping"]["rps"])
+            rps = [fmt_int(c[k]["rps"]) if c[k] else "–" for k, _ in present]
+            ratios = [f"{float(c[k]['rps']) / redis:.2f}" if c[k] else "–"
+                      for k, _ in present if k != "redis-ping"]
+            print(f"| {n} | {p} | " + " | ".join(rps) + " | " + " | ".join(ratios) + " |")
+        print(f"\n### Load: latency p50 / p99 / p99.9 (µs), median of {n_runs} runs\n")
+        print("| N | P | " + " | ".join(name for _, name in present) + " |")
+        print("|---|---|" + "---|" * len(present))
+        for n, p, c in grid:
+            lat = [f"{c[k]['p50_us']} / {c[k]['p99_us']} / {c[k]['p999_us']}" if c[k] else "–"
+                   for k, _ in present]
+            print(f"| {n} | {p} | " + " | ".join(lat) + " |")
+        print(f"\n### Load: server CPU time per request (ns, user + system, all threads), "
+              f"median of {n_runs} runs\n")
+        print("| N | P | " + " | ".join(name for _, name in present) + " |")
+        print("|---|---|" + "---|" * len(present))
+        for n, p, c in grid:
+            print(f"| {n} | {p} | " + " | ".join(c[k]["cpu"] if c[k] else "–" for k, _ in present)
+                  + " |")
         print()
-    quiet = by.get(("quiet-50", "50", "1"))
-    beside = by.get(("beside-hostile", "50", "1"))
-    hostile = next((r for (label, _, _), r in by.items() if label == "hostile"), None)
-    if quiet and beside:
-        print("### Hostile client (50 clients, calc `1+2`, P = 1)\n")
+    for suffix, title in (("", "as shipped (CPU share 10%)"), ("-noshare", "CPU share off (`--cpu-share 100`)")):
+        quiet = by.get((f"quiet-50{suffix}", "50", "1"))
+        beside = by.get((f"beside-hostile{suffix}", "50", "1"))
+        hostile = next((r for (label, _, _), r in by.items() if label == f"hostile{suffix}"), None)
+        if not (quiet and beside):
+            continue
+        print(f"### Hostile client, server {title}: 50 clients, calc `1+2`, P = 1\n")
         print("| | req/s | p50 µs | p99 µs | p99.9 µs |")
         print("|---|---|---|---|---|")
         for name, r in (("without the hostile client", quiet), ("beside it", beside)):
@@ -76,8 +99,8 @@ def load_tables(rows):
                   f"{hostile['p999_us']} |")
         ratio = float(beside["p99_us"]) / max(1.0, float(quiet["p99_us"]))
         print(f"\np99 ratio beside / without (medians of {quiet['runs']} runs): {ratio:.2f}\n")
-        pairs = [(q, b) for q, b in zip(runs.get(("quiet-50", "50", "1"), []),
-                                        runs.get(("beside-hostile", "50", "1"), []))]
+        pairs = list(zip(runs.get((f"quiet-50{suffix}", "50", "1"), []),
+                         runs.get((f"beside-hostile{suffix}", "50", "1"), [])))
         if len(pairs) > 1:
             each = ", ".join(f"{int(b['p99_us']) / max(1, int(q['p99_us'])):.2f}" for q, b in pairs)
             print(f"p99 ratio in each run: {each}\n")
