@@ -28,7 +28,7 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{Signed, Zero};
 use tokio_util::codec::Decoder;
 
-use crate::calc::ast::{BinaryOp, Callee, Node, UnaryOp};
+use crate::calc::ast::{BinaryOp, Node, UnaryOp};
 use crate::calc::{
     self, CONSTANTS, CalcError, Expr, FUNCTIONS, Int, Limits, Session, Statement, Value, builtins,
 };
@@ -148,7 +148,7 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
         Value::Float(x) if x.is_nan() => assert_eq!(text, "nan"),
         Value::Float(x) if x.is_infinite() => assert_eq!(magnitude, "inf"),
         Value::Float(x) => match literal(magnitude) {
-            Ok(Node::Float(y)) => assert_eq!(
+            Ok(Value::Float(y)) => assert_eq!(
                 y.to_bits(),
                 x.abs().to_bits(),
                 "{text:?} reads back as {y:?}, not {x:?}"
@@ -163,7 +163,7 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
                 limits.max_int_digits
             );
             match literal(magnitude) {
-                Ok(Node::Int(j)) => assert_eq!(
+                Ok(Value::Int(j)) => assert_eq!(
                     j.to_bigint(),
                     i.to_bigint().abs(),
                     "{text:?} does not read back as {i:?}"
@@ -174,11 +174,18 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
     }
 }
 
-/// The root node of the expression `text` parses to (for a lone literal,
-/// the literal), or what parsing gave instead, as text.
-fn literal(text: &str) -> Result<Node, String> {
+/// The value of `text` if it parses as a lone number literal, or what
+/// parsing gave instead, as text.
+fn literal(text: &str) -> Result<Value, String> {
     match calc::parse(text) {
-        Ok(Statement::Expr(e)) => Ok(e.root_node().clone()),
+        Ok(Statement::Expr(e))
+            if matches!(
+                e.root_node(),
+                Node::Int(_) | Node::BigInt(_) | Node::Float(_)
+            ) =>
+        {
+            calc::evaluate(&e, &Limits::DEFAULT).map_err(|err| err.to_string())
+        }
         other => Err(format!("{other:?}")),
     }
 }
@@ -320,12 +327,12 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
             6 => {
                 let function = self.u.choose(&FUNCTIONS)?;
                 let args = self.args(depth, 3)?;
-                Expr::call(Callee::Builtin(function), args)
+                Expr::call(function, args)
             }
             _ => {
                 let name = self.name()?;
                 let args = self.args(depth, 2)?;
-                Expr::call(Callee::Other(name), args)
+                Expr::call_unknown(name, args)
             }
         })
     }

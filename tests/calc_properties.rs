@@ -2,7 +2,7 @@
 //! and no string makes the evaluator panic.
 
 use proptest::prelude::*;
-use safecalc::calc::ast::{BinaryOp, Callee, Expr, Statement, UnaryOp};
+use safecalc::calc::ast::{BinaryOp, Expr, Statement, UnaryOp};
 use safecalc::calc::{self, CONSTANTS, FUNCTIONS, Int, Session, builtins};
 
 fn leaf() -> impl Strategy<Value = Expr> {
@@ -54,10 +54,10 @@ fn expr() -> impl Strategy<Value = Expr> {
                 0..FUNCTIONS.len(),
                 prop::collection::vec(inner.clone(), 0..3)
             )
-                .prop_map(|(i, args)| Expr::call(Callee::Builtin(&FUNCTIONS[i]), args)),
+                .prop_map(|(i, args)| Expr::call(&FUNCTIONS[i], args)),
             ("[a-z]{1,4}", prop::collection::vec(inner, 0..2))
                 .prop_filter("not a built-in", |(n, _)| !builtins::is_builtin_name(n))
-                .prop_map(|(n, args)| Expr::call(Callee::Other(n), args)),
+                .prop_map(|(n, args)| Expr::call_unknown(n, args)),
         ]
     })
 }

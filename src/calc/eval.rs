@@ -55,11 +55,15 @@ impl Evaluator<'_> {
         match tree.node(id) {
             Node::Int(i) => {
                 self.meter.charge(1)?;
-                Ok(Value::Int(i.clone()))
+                Ok(Value::Int(Int::Small(*i)))
+            }
+            Node::BigInt(id) => {
+                self.meter.charge(1)?;
+                Ok(Value::Int(tree.big_int(*id).clone()))
             }
             Node::Float(x) => Ok(Value::Float(*x)),
             Node::Constant(c) => Ok(Value::Float(c.value)),
-            Node::Variable(name) => self.variable(name),
+            Node::Variable(id) => self.variable(tree.name(*id)),
             Node::Unary { op, operand } => {
                 let v = self.operand(*operand)?;
                 match op {
@@ -86,7 +90,7 @@ impl Evaluator<'_> {
                 let e = self.operand(*exponent)?;
                 number::pow(&b, &e, self.meter)
             }
-            Node::Call { callee, args } => self.call(callee, *args),
+            Node::Call { callee, args } => self.call(*callee, *args),
             Node::Link { .. } | Node::Arg { .. } => {
                 unreachable!("list cells are only reached through their chain or call")
             }
@@ -99,11 +103,9 @@ impl Evaluator<'_> {
     #[inline(always)]
     fn operand(&mut self, id: NodeId) -> CalcResult<Value> {
         match self.tree.node(id) {
-            // Copied whole from the tree (not rebuilt from the number),
-            // which the processor can forward to the next read at once.
-            Node::Int(i @ Int::Small(_)) => {
+            Node::Int(i) => {
                 self.meter.charge(1)?;
-                Ok(Value::Int(i.clone()))
+                Ok(Value::Int(Int::Small(*i)))
             }
             Node::Float(x) => Ok(Value::Float(*x)),
             _ => self.eval(id),
@@ -124,11 +126,13 @@ impl Evaluator<'_> {
     }
 
     /// Evaluates a call of `callee`, whose first [`Node::Arg`] is `args`.
-    fn call(&mut self, callee: &Callee, first_arg: Option<NodeId>) -> CalcResult<Value> {
-        let args = self.tree.args(first_arg);
+    fn call(&mut self, callee: Callee, first_arg: Option<NodeId>) -> CalcResult<Value> {
+        let tree = self.tree;
+        let args = tree.args(first_arg);
         let function = match callee {
-            Callee::Builtin(f) => *f,
-            Callee::Other(name) => {
+            Callee::Builtin(f) => f,
+            Callee::Other(id) => {
+                let name = tree.name(id);
                 // Python looks the name up first (NameError), then evaluates
                 // the arguments, then finds the value is not callable.
                 let value = match builtins::constant(name) {

@@ -39,7 +39,7 @@ use nom::{IResult, Parser};
 use num_bigint::BigUint;
 use num_traits::Num;
 
-use super::ast::{BinaryOp, Callee, Expr, ListBuilder, Node, NodeId, Statement, UnaryOp};
+use super::ast::{BinaryOp, Callee, Expr, ListBuilder, NameId, Node, NodeId, Statement, UnaryOp};
 use super::builtins;
 use super::error::{CalcError, CalcResult};
 use super::limits::Limits;
@@ -367,6 +367,11 @@ impl Grammar<'_> {
         self.tree.borrow_mut().push(node)
     }
 
+    /// Keeps a name in the tree.
+    fn add_name(&self, name: &str) -> NameId {
+        self.tree.borrow_mut().add_name(name.to_string())
+    }
+
     /// Appends a cell to `list`.
     fn push_cell(&self, list: &mut ListBuilder, cell: Node) {
         list.push(&mut self.tree.borrow_mut(), cell);
@@ -538,11 +543,17 @@ impl Grammar<'_> {
         let Ok((args_start, _)) = open_paren(ws(rest)?.0) else {
             let e = match builtins::constant(identifier) {
                 Some(c) => Node::Constant(c),
-                None => Node::Variable(identifier.to_string()),
+                None => Node::Variable(self.add_name(identifier)),
             };
             return Ok((rest, self.push(e)));
         };
         let _guard = self.enter(args_start, 1)?;
+        // Named before the arguments are parsed, so that the tree keeps
+        // its names in the order the constructors do (`Expr::call_unknown`).
+        let callee = match builtins::function(identifier) {
+            Some(f) => Callee::Builtin(f),
+            None => Callee::Other(self.add_name(identifier)),
+        };
         let mut args = ListBuilder::default();
         let mut input = ws(args_start)?.0;
         loop {
@@ -562,10 +573,6 @@ impl Grammar<'_> {
                 _ => return fail(rest, FailureKind::Expected("',' or ')'")),
             }
         }
-        let callee = match builtins::function(identifier) {
-            Some(f) => Callee::Builtin(f),
-            None => Callee::Other(identifier.to_string()),
-        };
         let args = args.head;
         Ok((input, self.push(Node::Call { callee, args })))
     }
@@ -619,7 +626,7 @@ impl Grammar<'_> {
             10,
             digits.len() as f64 * std::f64::consts::LOG2_10,
         )?;
-        Ok((rest, Node::Int(value)))
+        Ok((rest, self.tree.borrow_mut().int_node(value)))
     }
 
     /// The fast path for the most common literals: a short plain decimal
@@ -677,7 +684,7 @@ impl Grammar<'_> {
         } else {
             let plain =
                 len > 0 && (len == 1 || bytes[0] != b'0') && self.limits.max_int_digits >= 19;
-            plain.then_some((rest, Node::Int(Int::Small(mantissa))))
+            plain.then_some((rest, Node::Int(mantissa)))
         }
     }
 
@@ -717,7 +724,7 @@ impl Grammar<'_> {
         let significant = digits.trim_start_matches('0').len();
         let bits = (significant as u32).saturating_mul(bits_per_digit) as f64;
         let value = self.int_literal(input, &digits, radix, bits)?;
-        Ok((rest, Node::Int(value)))
+        Ok((rest, self.tree.borrow_mut().int_node(value)))
     }
 
     /// Converts validated digits to an [`Int`], refusing (before the
