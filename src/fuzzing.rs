@@ -28,7 +28,7 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{Signed, Zero};
 use tokio_util::codec::Decoder;
 
-use crate::calc::ast::{BinaryOp, Callee, UnaryOp};
+use crate::calc::ast::{BinaryOp, Node, UnaryOp};
 use crate::calc::{
     self, CONSTANTS, CalcError, Expr, FUNCTIONS, Int, Limits, Session, Statement, Value, builtins,
 };
@@ -147,8 +147,8 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
     match value {
         Value::Float(x) if x.is_nan() => assert_eq!(text, "nan"),
         Value::Float(x) if x.is_infinite() => assert_eq!(magnitude, "inf"),
-        Value::Float(x) => match calc::parse(magnitude) {
-            Ok(Statement::Expr(Expr::Float(y))) => assert_eq!(
+        Value::Float(x) => match literal(magnitude) {
+            Ok(Value::Float(y)) => assert_eq!(
                 y.to_bits(),
                 x.abs().to_bits(),
                 "{text:?} reads back as {y:?}, not {x:?}"
@@ -162,8 +162,8 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
                 magnitude.len(),
                 limits.max_int_digits
             );
-            match calc::parse(magnitude) {
-                Ok(Statement::Expr(Expr::Int(j))) => assert_eq!(
+            match literal(magnitude) {
+                Ok(Value::Int(j)) => assert_eq!(
                     j.to_bigint(),
                     i.to_bigint().abs(),
                     "{text:?} does not read back as {i:?}"
@@ -171,6 +171,22 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
                 other => panic!("int {i:?} printed as {text:?}, which parses as {other:?}"),
             }
         }
+    }
+}
+
+/// The value of `text` if it parses as a lone number literal, or what
+/// parsing gave instead, as text.
+fn literal(text: &str) -> Result<Value, String> {
+    match calc::parse(text) {
+        Ok(Statement::Expr(e))
+            if matches!(
+                e.root_node(),
+                Node::Int(_) | Node::BigInt(_) | Node::Float(_)
+            ) =>
+        {
+            calc::evaluate(&e, &Limits::DEFAULT).map_err(|err| err.to_string())
+        }
+        other => Err(format!("{other:?}")),
     }
 }
 
@@ -286,14 +302,14 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
         let depth = depth + 1;
         Ok(match kind {
             0 => self.leaf()?,
-            1 => Expr::Unary {
-                op: if self.u.arbitrary()? {
+            1 => {
+                let op = if self.u.arbitrary()? {
                     UnaryOp::Minus
                 } else {
                     UnaryOp::Plus
-                },
-                operand: Box::new(self.expr(depth)?),
-            },
+                };
+                Expr::unary(op, self.expr(depth)?)
+            }
             2 => self.chain(depth, &[BinaryOp::Add, BinaryOp::Sub])?,
             3 => self.chain(
                 depth,
@@ -304,38 +320,32 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
                     BinaryOp::Mod,
                 ],
             )?,
-            4 | 5 => Expr::Power {
-                base: Box::new(self.expr(depth)?),
-                exponent: Box::new(self.expr(depth)?),
-            },
+            4 | 5 => {
+                let base = self.expr(depth)?;
+                Expr::power(base, self.expr(depth)?)
+            }
             6 => {
                 let function = self.u.choose(&FUNCTIONS)?;
                 let args = self.args(depth, 3)?;
-                Expr::Call {
-                    callee: Callee::Builtin(function),
-                    args,
-                }
+                Expr::call(function, args)
             }
             _ => {
                 let name = self.name()?;
                 let args = self.args(depth, 2)?;
-                Expr::Call {
-                    callee: Callee::Other(name),
-                    args,
-                }
+                Expr::call_unknown(name, args)
             }
         })
     }
 
     fn chain(&mut self, depth: usize, ops: &[BinaryOp]) -> arbitrary::Result<Expr> {
-        let first = Box::new(self.expr(depth)?);
+        let first = self.expr(depth)?;
         let count = self.u.int_in_range(1..=4usize)?;
         let mut rest = Vec::with_capacity(count);
         for _ in 0..count {
             let op = *self.u.choose(ops)?;
             rest.push((op, self.expr(depth)?));
         }
-        Ok(Expr::Chain { first, rest })
+        Ok(Expr::chain(first, rest))
     }
 
     fn args(&mut self, depth: usize, max: usize) -> arbitrary::Result<Vec<Expr>> {
@@ -345,22 +355,22 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
 
     fn leaf(&mut self) -> arbitrary::Result<Expr> {
         Ok(match self.u.int_in_range(0..=6u8)? {
-            0 => Expr::Int(Int::Small(i64::from(self.u.int_in_range(0..=20u8)?))),
-            1 => Expr::Int(Int::from(BigInt::from(self.u.arbitrary::<u64>()?))),
+            0 => Expr::int(Int::Small(i64::from(self.u.int_in_range(0..=20u8)?))),
+            1 => Expr::int(Int::from(BigInt::from(self.u.arbitrary::<u64>()?))),
             2 => {
                 let len = self.u.int_in_range(0..=64usize)?.min(self.u.len());
                 let bytes = self.u.bytes(len)?;
-                Expr::Int(Int::from(BigInt::from(BigUint::from_bytes_le(bytes))))
+                Expr::int(Int::from(BigInt::from(BigUint::from_bytes_le(bytes))))
             }
             3 => {
                 // Any non-negative float, +inf included (printed `1e999`);
                 // NaN is not a literal (it is the constant `nan`).
                 let x = f64::from_bits(self.u.arbitrary()?).abs();
-                Expr::Float(if x.is_nan() { f64::INFINITY } else { x })
+                Expr::float(if x.is_nan() { f64::INFINITY } else { x })
             }
-            4 => Expr::Float(f64::from(self.u.int_in_range(0..=16u8)?) / 4.0),
-            5 => Expr::Constant(self.u.choose(&CONSTANTS)?),
-            _ => Expr::Variable(self.name()?),
+            4 => Expr::float(f64::from(self.u.int_in_range(0..=16u8)?) / 4.0),
+            5 => Expr::constant(self.u.choose(&CONSTANTS)?),
+            _ => Expr::variable(self.name()?),
         })
     }
 

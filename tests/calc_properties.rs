@@ -2,19 +2,19 @@
 //! and no string makes the evaluator panic.
 
 use proptest::prelude::*;
-use safecalc::calc::ast::{BinaryOp, Callee, Expr, Statement, UnaryOp};
+use safecalc::calc::ast::{BinaryOp, Expr, Statement, UnaryOp};
 use safecalc::calc::{self, CONSTANTS, FUNCTIONS, Int, Session, builtins};
 
 fn leaf() -> impl Strategy<Value = Expr> {
     prop_oneof![
-        (0i64..1_000_000).prop_map(|i| Expr::Int(Int::Small(i))),
-        any::<u128>().prop_map(|i| Expr::Int(Int::from(num_bigint::BigInt::from(i)))),
-        (0.0f64..1e300).prop_map(Expr::Float),
-        Just(Expr::Float(f64::INFINITY)),
-        (0..CONSTANTS.len()).prop_map(|i| Expr::Constant(&CONSTANTS[i])),
+        (0i64..1_000_000).prop_map(|i| Expr::int(Int::Small(i))),
+        any::<u128>().prop_map(|i| Expr::int(Int::from(num_bigint::BigInt::from(i)))),
+        (0.0f64..1e300).prop_map(Expr::float),
+        Just(Expr::float(f64::INFINITY)),
+        (0..CONSTANTS.len()).prop_map(|i| Expr::constant(&CONSTANTS[i])),
         "[a-z_][a-z0-9_]{0,6}"
             .prop_filter("not a built-in", |n| !builtins::is_builtin_name(n))
-            .prop_map(Expr::Variable),
+            .prop_map(Expr::variable),
     ]
 }
 
@@ -38,44 +38,26 @@ fn expr() -> impl Strategy<Value = Expr> {
                 prop_oneof![Just(UnaryOp::Plus), Just(UnaryOp::Minus)],
                 inner.clone()
             )
-                .prop_map(|(op, e)| Expr::Unary {
-                    op,
-                    operand: Box::new(e)
-                }),
+                .prop_map(|(op, e)| Expr::unary(op, e)),
             (
                 inner.clone(),
                 prop::collection::vec((additive(), inner.clone()), 1..4)
             )
-                .prop_map(|(first, rest)| Expr::Chain {
-                    first: Box::new(first),
-                    rest
-                }),
+                .prop_map(|(first, rest)| Expr::chain(first, rest)),
             (
                 inner.clone(),
                 prop::collection::vec((multiplicative(), inner.clone()), 1..4)
             )
-                .prop_map(|(first, rest)| Expr::Chain {
-                    first: Box::new(first),
-                    rest
-                }),
-            (inner.clone(), inner.clone()).prop_map(|(b, e)| Expr::Power {
-                base: Box::new(b),
-                exponent: Box::new(e)
-            }),
+                .prop_map(|(first, rest)| Expr::chain(first, rest)),
+            (inner.clone(), inner.clone()).prop_map(|(b, e)| Expr::power(b, e)),
             (
                 0..FUNCTIONS.len(),
                 prop::collection::vec(inner.clone(), 0..3)
             )
-                .prop_map(|(i, args)| Expr::Call {
-                    callee: Callee::Builtin(&FUNCTIONS[i]),
-                    args
-                }),
+                .prop_map(|(i, args)| Expr::call(&FUNCTIONS[i], args)),
             ("[a-z]{1,4}", prop::collection::vec(inner, 0..2))
                 .prop_filter("not a built-in", |(n, _)| !builtins::is_builtin_name(n))
-                .prop_map(|(n, args)| Expr::Call {
-                    callee: Callee::Other(n),
-                    args
-                }),
+                .prop_map(|(n, args)| Expr::call_unknown(n, args)),
         ]
     })
 }

@@ -1,14 +1,14 @@
 //! Evaluation of a parsed expression.
 //!
 //! A plain tree walk: the parser has already bounded the tree's depth, and
-//! [`Expr::Chain`] keeps long sums flat, so recursion here is bounded by
+//! [`Node::Chain`] keeps long sums flat, so recursion here is bounded by
 //! [`Limits::max_depth`](super::Limits::max_depth). Work is charged to a
 //! [`Meter`] as it is done. Operands are evaluated left to right, as Python
 //! does, so the first error Python would raise is the one reported.
 
 use std::collections::HashMap;
 
-use super::ast::{BinaryOp, Callee, Expr, UnaryOp};
+use super::ast::{BinaryOp, Callee, Expr, Node, NodeId, UnaryOp};
 use super::builtins;
 use super::error::{CalcError, CalcResult};
 use super::number::{self, Int, Meter, Value};
@@ -35,26 +35,37 @@ impl Variables for NoVariables {
 
 /// Evaluates `expr`, resolving variables in `variables`.
 pub fn evaluate(expr: &Expr, variables: &dyn Variables, meter: &mut Meter) -> CalcResult<Value> {
-    Evaluator { variables, meter }.eval(expr)
+    Evaluator {
+        tree: expr,
+        variables,
+        meter,
+    }
+    .eval(expr.root())
 }
 
 struct Evaluator<'a> {
+    tree: &'a Expr,
     variables: &'a dyn Variables,
     meter: &'a mut Meter,
 }
 
 impl Evaluator<'_> {
-    fn eval(&mut self, expr: &Expr) -> CalcResult<Value> {
-        match expr {
-            Expr::Int(i) => {
+    fn eval(&mut self, id: NodeId) -> CalcResult<Value> {
+        let tree = self.tree;
+        match tree.node(id) {
+            Node::Int(i) => {
                 self.meter.charge(1)?;
-                Ok(Value::Int(i.clone()))
+                Ok(Value::Int(Int::Small(*i)))
             }
-            Expr::Float(x) => Ok(Value::Float(*x)),
-            Expr::Constant(c) => Ok(Value::Float(c.value)),
-            Expr::Variable(name) => self.variable(name),
-            Expr::Unary { op, operand } => {
-                let v = self.operand(operand)?;
+            Node::BigInt(id) => {
+                self.meter.charge(1)?;
+                Ok(Value::Int(tree.big_int(*id).clone()))
+            }
+            Node::Float(x) => Ok(Value::Float(*x)),
+            Node::Constant(c) => Ok(Value::Float(c.value)),
+            Node::Variable(id) => self.variable(tree.name(*id)),
+            Node::Unary { op, operand } => {
+                let v = self.operand(*operand)?;
                 match op {
                     UnaryOp::Minus => number::neg(&v, self.meter),
                     UnaryOp::Plus => {
@@ -63,23 +74,26 @@ impl Evaluator<'_> {
                     }
                 }
             }
-            Expr::Chain { first, rest } => {
-                let mut acc = self.operand(first)?;
-                for (op, operand) in rest {
+            Node::Chain { first, rest } => {
+                let mut acc = self.operand(*first)?;
+                for (op, operand) in tree.links(*rest) {
                     let rhs = self.operand(operand)?;
-                    acc = match machine_word_op(*op, &acc, &rhs, self.meter) {
+                    acc = match machine_word_op(op, &acc, &rhs, self.meter) {
                         Some(result) => result?,
-                        None => apply(*op, &acc, &rhs, self.meter)?,
+                        None => apply(op, &acc, &rhs, self.meter)?,
                     };
                 }
                 Ok(acc)
             }
-            Expr::Power { base, exponent } => {
-                let b = self.operand(base)?;
-                let e = self.operand(exponent)?;
+            Node::Power { base, exponent } => {
+                let b = self.operand(*base)?;
+                let e = self.operand(*exponent)?;
                 number::pow(&b, &e, self.meter)
             }
-            Expr::Call { callee, args } => self.call(callee, args),
+            Node::Call { callee, args } => self.call(*callee, *args),
+            Node::Link { .. } | Node::Arg { .. } => {
+                unreachable!("list cells are only reached through their chain or call")
+            }
         }
     }
 
@@ -87,16 +101,14 @@ impl Evaluator<'_> {
     /// the same value and charge, without a call that would return the
     /// value through memory.
     #[inline(always)]
-    fn operand(&mut self, expr: &Expr) -> CalcResult<Value> {
-        match expr {
-            // Copied whole from the tree (not rebuilt from the number),
-            // which the processor can forward to the next read at once.
-            Expr::Int(i @ Int::Small(_)) => {
+    fn operand(&mut self, id: NodeId) -> CalcResult<Value> {
+        match self.tree.node(id) {
+            Node::Int(i) => {
                 self.meter.charge(1)?;
-                Ok(Value::Int(i.clone()))
+                Ok(Value::Int(Int::Small(*i)))
             }
-            Expr::Float(x) => Ok(Value::Float(*x)),
-            _ => self.eval(expr),
+            Node::Float(x) => Ok(Value::Float(*x)),
+            _ => self.eval(id),
         }
     }
 
@@ -113,10 +125,14 @@ impl Evaluator<'_> {
         Err(CalcError::UnknownName(name.to_string()))
     }
 
-    fn call(&mut self, callee: &Callee, args: &[Expr]) -> CalcResult<Value> {
+    /// Evaluates a call of `callee`, whose first [`Node::Arg`] is `args`.
+    fn call(&mut self, callee: Callee, first_arg: Option<NodeId>) -> CalcResult<Value> {
+        let tree = self.tree;
+        let args = tree.args(first_arg);
         let function = match callee {
-            Callee::Builtin(f) => *f,
-            Callee::Other(name) => {
+            Callee::Builtin(f) => f,
+            Callee::Other(id) => {
+                let name = tree.name(id);
                 // Python looks the name up first (NameError), then evaluates
                 // the arguments, then finds the value is not callable.
                 let value = match builtins::constant(name) {
@@ -134,14 +150,15 @@ impl Evaluator<'_> {
         };
         // Most calls have a few arguments: keep them on the stack.
         const INLINE: usize = 4;
-        if args.len() <= INLINE {
+        let count = self.tree.args(first_arg).count();
+        if count <= INLINE {
             let mut values: [Value; INLINE] = std::array::from_fn(|_| Value::Float(0.0));
             for (slot, arg) in values.iter_mut().zip(args) {
                 *slot = self.eval(arg)?;
             }
-            return function.call(&values[..args.len()], self.meter);
+            return function.call(&values[..count], self.meter);
         }
-        let mut values = Vec::with_capacity(args.len());
+        let mut values = Vec::with_capacity(count);
         for arg in args {
             values.push(self.eval(arg)?);
         }

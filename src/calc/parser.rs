@@ -28,7 +28,7 @@
 //! converted on the spot. `benches/evaluators.rs` and `scripts/evalcount.sh`
 //! measure it.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use nom::branch::alt;
 use nom::character::complete::char;
@@ -39,7 +39,7 @@ use nom::{IResult, Parser};
 use num_bigint::BigUint;
 use num_traits::Num;
 
-use super::ast::{BinaryOp, Callee, Expr, Statement, UnaryOp};
+use super::ast::{BinaryOp, Callee, Expr, ListBuilder, NameId, Node, NodeId, Statement, UnaryOp};
 use super::builtins;
 use super::error::{CalcError, CalcResult};
 use super::limits::Limits;
@@ -56,6 +56,7 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
     let parser = Grammar {
         limits,
         depth: Cell::new(0),
+        tree: RefCell::new(Expr::with_capacity(initial_nodes(input))),
     };
     match parser.statement(input) {
         Ok((_, statement)) => Ok(statement),
@@ -67,6 +68,13 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
             message: "incomplete input".into(),
         }),
     }
+}
+
+/// Room for the nodes of most lines of `input`'s length, so that the tree
+/// is one allocation: a line of `n` bytes rarely has more than `n + 2`
+/// nodes (`2*(3+4)-5/2` has 13 in 11 bytes); a longer one grows the `Vec`.
+fn initial_nodes(input: &str) -> usize {
+    input.len() + 2
 }
 
 /// Why parsing stopped, and where (as the length of the unparsed rest, so
@@ -317,10 +325,13 @@ fn assignment_target(input: &str) -> PResult<'_, &str> {
     }
 }
 
-/// The grammar, with the state it needs: the limits and the current depth.
+/// The grammar, with the state it needs: the limits, the current depth,
+/// and the tree being built. The rules return the [`NodeId`] of what they
+/// parsed, its nodes already appended to `tree` (children first).
 struct Grammar<'l> {
     limits: &'l Limits,
     depth: Cell<usize>,
+    tree: RefCell<Expr>,
 }
 
 /// Holds `levels` of nesting depth until dropped.
@@ -351,21 +362,44 @@ impl Grammar<'_> {
         })
     }
 
-    fn statement<'i>(&self, input: &'i str) -> PResult<'i, Statement> {
+    /// Appends a node to the tree.
+    fn push(&self, node: Node) -> NodeId {
+        self.tree.borrow_mut().push(node)
+    }
+
+    /// Keeps a name in the tree.
+    fn add_name(&self, name: &str) -> NameId {
+        self.tree.borrow_mut().add_name(name.to_string())
+    }
+
+    /// Appends a cell to `list`.
+    fn push_cell(&self, list: &mut ListBuilder, cell: Node) {
+        list.push(&mut self.tree.borrow_mut(), cell);
+    }
+
+    fn statement<'i>(self, input: &'i str) -> PResult<'i, Statement> {
         let (input, _) = trailing_ws(input)?;
-        let (rest, statement) = match assignment_target(input) {
+        let (rest, target, root) = match assignment_target(input) {
             Ok((after, target)) => {
-                let (rest, value) = cut(|i| self.expr(i)).parse(after)?;
-                let name = target.to_string();
-                (rest, Statement::Assign { name, value })
+                let (rest, root) = cut(|i| self.expr(i)).parse(after)?;
+                (rest, Some(target), root)
             }
             Err(_) => {
-                let (rest, e) = self.expr(input).map_err(as_failure)?;
-                (rest, Statement::Expr(e))
+                let (rest, root) = self.expr(input).map_err(as_failure)?;
+                (rest, None, root)
             }
         };
         let (rest, _) = trailing_ws(rest)?;
         if rest.is_empty() {
+            let mut value = self.tree.into_inner();
+            value.set_root(root);
+            let statement = match target {
+                Some(name) => Statement::Assign {
+                    name: name.to_string(),
+                    value,
+                },
+                None => Statement::Expr(value),
+            };
             Ok((rest, statement))
         } else if rest.starts_with(')') {
             fail(rest, FailureKind::Invalid("unmatched ')'"))
@@ -377,20 +411,20 @@ impl Grammar<'_> {
         }
     }
 
-    fn expr<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn expr<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         // A literal followed by `*`, `/`, `//`, `%`, `**` or `^` is only
         // the start of a term.
         let term_goes_on = |next: &[u8]| matches!(next, [b'*' | b'/' | b'%' | b'^', ..]);
         self.chain(input, additive_op, Self::term, term_goes_on)
     }
 
-    fn term<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn term<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         // A literal followed by `**` or `^` is only the base of a power.
         let factor_goes_on = |next: &[u8]| matches!(next, [b'^', ..] | [b'*', b'*', ..]);
         self.chain(input, multiplicative_op, Self::factor, factor_goes_on)
     }
 
-    /// `operand (op operand)*`, folded into one flat [`Expr::Chain`]; after
+    /// `operand (op operand)*`, folded into one flat [`Node::Chain`]; after
     /// an operator an operand is required (`cut`), so `1 +` reports the
     /// missing operand rather than a stray `+`.
     ///
@@ -412,42 +446,38 @@ impl Grammar<'_> {
         op: Op,
         operand: Operand,
         goes_on: GoesOn,
-    ) -> PResult<'i, Expr>
+    ) -> PResult<'i, NodeId>
     where
         Op: Fn(&str) -> PResult<'_, BinaryOp>,
-        Operand: Fn(&Self, &'i str) -> PResult<'i, Expr>,
+        Operand: Fn(&Self, &'i str) -> PResult<'i, NodeId>,
         GoesOn: Fn(&[u8]) -> bool,
     {
-        let operand = |input: &'i str| -> PResult<'i, Expr> {
-            if let Some((rest, e)) = self.short_literal(input)
+        let operand = |input: &'i str| -> PResult<'i, NodeId> {
+            if let Some((rest, literal)) = self.short_literal(input)
                 && !goes_on(ws(rest)?.0.as_bytes())
             {
-                return Ok((rest, e));
+                return Ok((rest, self.push(literal)));
             }
             operand(self, input)
         };
         let (mut input, first) = operand(input)?;
-        // A chain of one (most operands) is just its operand: no `Vec`.
-        let Ok((mut after_op, mut next)) = op(ws(input)?.0) else {
+        let mut links = ListBuilder::default();
+        while let Ok((after_op, op)) = op(ws(input)?.0) {
+            let (after, operand) = operand(ws(after_op)?.0).map_err(as_failure)?;
+            input = after;
+            let next = None;
+            self.push_cell(&mut links, Node::Link { op, operand, next });
+        }
+        // A chain of one (most operands) is just its operand.
+        let Some(rest) = links.head else {
             return Ok((input, first));
         };
-        let mut rest = Vec::with_capacity(4);
-        loop {
-            let (after, e) = operand(ws(after_op)?.0).map_err(as_failure)?;
-            rest.push((next, e));
-            input = after;
-            match op(ws(input)?.0) {
-                Ok((a, o)) => (after_op, next) = (a, o),
-                Err(_) => break,
-            }
-        }
-        let first = Box::new(first);
-        Ok((input, Expr::Chain { first, rest }))
+        Ok((input, self.push(Node::Chain { first, rest })))
     }
 
     /// Unary signs are read in a loop, not by recursion, but each still
     /// counts as a level, since evaluating and dropping them recurses.
-    fn factor<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn factor<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         let mut count = 0;
         let mut rest = input;
         while let Ok((after, _)) = unary_op(rest) {
@@ -458,7 +488,7 @@ impl Grammar<'_> {
             return self.power(input);
         }
         let _guard = self.enter(rest, count)?;
-        let (after, mut e) = self.power(rest).map_err(as_failure)?;
+        let (after, mut operand) = self.power(rest).map_err(as_failure)?;
         // The signs, innermost (rightmost) first, read back from the text
         // instead of being collected.
         let signs = &input[..input.len() - rest.len()];
@@ -468,36 +498,34 @@ impl Grammar<'_> {
                 b'-' => UnaryOp::Minus,
                 _ => continue, // white space
             };
-            e = Expr::Unary {
-                op,
-                operand: Box::new(e),
-            };
+            operand = self.push(Node::Unary { op, operand });
         }
-        Ok((after, e))
+        Ok((after, operand))
     }
 
-    fn power<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn power<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         let (input, base) = self.primary(input)?;
         let Ok((after_op, _)) = power_op(ws(input)?.0) else {
             return Ok((input, base));
         };
         let _guard = self.enter(after_op, 1)?;
         let (rest, exponent) = self.factor(ws(after_op)?.0).map_err(as_failure)?;
-        let base = Box::new(base);
-        let exponent = Box::new(exponent);
-        Ok((rest, Expr::Power { base, exponent }))
+        Ok((rest, self.push(Node::Power { base, exponent })))
     }
 
-    fn primary<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn primary<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         match input.as_bytes() {
-            [b'0'..=b'9', ..] | [b'.', b'0'..=b'9', ..] => self.number(input),
+            [b'0'..=b'9', ..] | [b'.', b'0'..=b'9', ..] => {
+                let (rest, literal) = self.number(input)?;
+                Ok((rest, self.push(literal)))
+            }
             [b'a'..=b'z' | b'A'..=b'Z' | b'_', ..] => self.name_or_call(input),
             [b'(', ..] => self.parenthesized(input),
             _ => expected(input, OPERAND),
         }
     }
 
-    fn parenthesized<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn parenthesized<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         let Some(input) = input.strip_prefix('(') else {
             return expected(input, "'('");
         };
@@ -510,28 +538,31 @@ impl Grammar<'_> {
         }
     }
 
-    fn name_or_call<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn name_or_call<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         let (rest, identifier) = name(input)?;
         let Ok((args_start, _)) = open_paren(ws(rest)?.0) else {
             let e = match builtins::constant(identifier) {
-                Some(c) => Expr::Constant(c),
-                None => Expr::Variable(identifier.to_string()),
+                Some(c) => Node::Constant(c),
+                None => Node::Variable(self.add_name(identifier)),
             };
-            return Ok((rest, e));
+            return Ok((rest, self.push(e)));
         };
         let _guard = self.enter(args_start, 1)?;
-        let mut args = Vec::new();
+        // Named before the arguments are parsed, so that the tree keeps
+        // its names in the order the constructors do (`Expr::call_unknown`).
+        let callee = match builtins::function(identifier) {
+            Some(f) => Callee::Builtin(f),
+            None => Callee::Other(self.add_name(identifier)),
+        };
+        let mut args = ListBuilder::default();
         let mut input = ws(args_start)?.0;
         loop {
             if let Some(rest) = input.strip_prefix(')') {
                 input = rest;
                 break;
             }
-            let (rest, arg) = self.expr(input).map_err(as_failure)?;
-            if args.is_empty() {
-                args.reserve_exact(4);
-            }
-            args.push(arg);
+            let (rest, value) = self.expr(input).map_err(as_failure)?;
+            self.push_cell(&mut args, Node::Arg { value, next: None });
             let (rest, _) = ws(rest)?;
             match peek(rest) {
                 Some(b',') => input = ws(&rest[1..])?.0,
@@ -542,15 +573,12 @@ impl Grammar<'_> {
                 _ => return fail(rest, FailureKind::Expected("',' or ')'")),
             }
         }
-        let callee = match builtins::function(identifier) {
-            Some(f) => Callee::Builtin(f),
-            None => Callee::Other(identifier.to_string()),
-        };
-        Ok((input, Expr::Call { callee, args }))
+        let args = args.head;
+        Ok((input, self.push(Node::Call { callee, args })))
     }
 
     /// A numeric literal, by Python's tokenizer rules.
-    fn number<'i>(&self, input: &'i str) -> PResult<'i, Expr> {
+    fn number<'i>(&self, input: &'i str) -> PResult<'i, Node> {
         if let Some(done) = self.short_literal(input) {
             return Ok(done);
         }
@@ -582,7 +610,7 @@ impl Grammar<'_> {
             if x.is_nan() {
                 return fail(input, FailureKind::Invalid("invalid decimal literal"));
             }
-            return Ok((rest, Expr::Float(x)));
+            return Ok((rest, Node::Float(x)));
         }
         let int_text = int_part.unwrap_or("0");
         let digits = without_underscores(int_text);
@@ -598,7 +626,7 @@ impl Grammar<'_> {
             10,
             digits.len() as f64 * std::f64::consts::LOG2_10,
         )?;
-        Ok((rest, Expr::Int(value)))
+        Ok((rest, self.tree.borrow_mut().int_node(value)))
     }
 
     /// The fast path for the most common literals: a short plain decimal
@@ -613,7 +641,7 @@ impl Grammar<'_> {
     /// division gives the correctly rounded value, as Python's `float()`
     /// does (Clinger's fast path).
     #[inline]
-    fn short_literal<'i>(&self, input: &'i str) -> Option<(&'i str, Expr)> {
+    fn short_literal<'i>(&self, input: &'i str) -> Option<(&'i str, Node)> {
         const POW10: [f64; 16] = [
             1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
         ];
@@ -652,11 +680,11 @@ impl Grammar<'_> {
             let digits = len - 1;
             let scale = digits - int_digits;
             (digits > 0 && digits <= 15)
-                .then(|| (rest, Expr::Float(mantissa as f64 / POW10[scale])))
+                .then(|| (rest, Node::Float(mantissa as f64 / POW10[scale])))
         } else {
             let plain =
                 len > 0 && (len == 1 || bytes[0] != b'0') && self.limits.max_int_digits >= 19;
-            plain.then_some((rest, Expr::Int(Int::Small(mantissa))))
+            plain.then_some((rest, Node::Int(mantissa)))
         }
     }
 
@@ -678,7 +706,7 @@ impl Grammar<'_> {
         radix: u32,
         kind: &'static str,
         bits_per_digit: u32,
-    ) -> PResult<'i, Expr> {
+    ) -> PResult<'i, Node> {
         let after_prefix = &input[2..];
         let is_digit = match radix {
             16 => |b: u8| b.is_ascii_hexdigit(),
@@ -696,7 +724,7 @@ impl Grammar<'_> {
         let significant = digits.trim_start_matches('0').len();
         let bits = (significant as u32).saturating_mul(bits_per_digit) as f64;
         let value = self.int_literal(input, &digits, radix, bits)?;
-        Ok((rest, Expr::Int(value)))
+        Ok((rest, self.tree.borrow_mut().int_node(value)))
     }
 
     /// Converts validated digits to an [`Int`], refusing (before the
@@ -835,17 +863,19 @@ mod tests {
                 continue;
             }
             let expected: f64 = text.parse().unwrap();
-            match parse(&text) {
-                Ok(Statement::Expr(Expr::Float(x))) => {
-                    assert_eq!(x.to_bits(), expected.to_bits(), "{text}")
-                }
-                other => panic!("{text}: {other:?}"),
+            let parsed = parse(&text);
+            match &parsed {
+                Ok(Statement::Expr(e)) => match e.root_node() {
+                    Node::Float(x) => assert_eq!(x.to_bits(), expected.to_bits(), "{text}"),
+                    _ => panic!("{text}: {parsed:?}"),
+                },
+                _ => panic!("{text}: {parsed:?}"),
             }
             let int_text = format!("{}{}", next(9) + 1, &digits[..digits.len().min(17)]);
             let expected: i64 = int_text.parse().unwrap();
             assert_eq!(
                 parse(&int_text).unwrap(),
-                Statement::Expr(Expr::Int(Int::Small(expected)))
+                Statement::Expr(Expr::int(Int::Small(expected)))
             );
         }
     }
