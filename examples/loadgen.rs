@@ -376,9 +376,8 @@ fn cpu_ticks(pid: u32) -> Result<u64, BoxError> {
     // count fields from the last ')'. utime and stime are fields 14 and 15.
     let after_name = stat.rsplit_once(')').ok_or("malformed stat")?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let field = |n: usize| -> Result<u64, BoxError> {
-        Ok(fields.get(n - 3).ok_or("short stat")?.parse()?)
-    };
+    let field =
+        |n: usize| -> Result<u64, BoxError> { Ok(fields.get(n - 3).ok_or("short stat")?.parse()?) };
     Ok(field(14)? + field(15)?)
 }
 

@@ -73,8 +73,13 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
 /// Room for the nodes of most lines of `input`'s length, so that the tree
 /// is one allocation: a line of `n` bytes rarely has more than `n + 2`
 /// nodes (`2*(3+4)-5/2` has 13 in 11 bytes); a longer one grows the `Vec`.
+/// Capped, so that a long line does not reserve room in proportion to its
+/// length up front (a 64 KiB input would reserve megabytes of nodes, most
+/// of them unused when the line is mostly a long name or number): past
+/// the cap, the `Vec` doubles as nodes are actually made.
 fn initial_nodes(input: &str) -> usize {
-    input.len() + 2
+    const MOST_NODES_RESERVED: usize = 1024;
+    (input.len() + 2).min(MOST_NODES_RESERVED)
 }
 
 /// Why parsing stopped, and where (as the length of the unparsed rest, so
