@@ -576,7 +576,13 @@ async fn a_member_who_never_reads_is_dropped_and_slows_no_one() {
         writers.push(tokio::spawn(async move {
             for batch in 0..PER_SENDER / BATCH {
                 for c in &credit_out {
-                    c.acquire_many(BATCH as u32).await.expect("open").forget();
+                    // Bounded like every wait here: a reader that failed
+                    // never gives credit back.
+                    tokio::time::timeout(PATIENCE, c.acquire_many(BATCH as u32))
+                        .await
+                        .expect("a reader took its lines in time")
+                        .expect("open")
+                        .forget();
                 }
                 let mut bytes = String::new();
                 for i in batch * BATCH..(batch + 1) * BATCH {
@@ -592,7 +598,8 @@ async fn a_member_who_never_reads_is_dropped_and_slows_no_one() {
     }
     let mut writer_halves = Vec::new();
     for w in writers {
-        writer_halves.push(w.await.expect("writer"));
+        let writer = tokio::time::timeout(PATIENCE * 4, w).await;
+        writer_halves.push(writer.expect("writers finish").expect("writer"));
     }
     let mut dropped_seen = 0;
     for r in readers {
