@@ -9,9 +9,13 @@
 //! buffer more than one frame's replies for it.
 //!
 //! Every wait (for input, or for the client to take output) races the
-//! server's shutdown token, the member's chat kick token and the idle
-//! timeout, so a client that stops reading or writing cannot hold its task,
-//! or a graceful shutdown, forever.
+//! member's stop token (cancelled by the server's shutdown or the chat
+//! hub's kick) and the idle timeout, so a client that stops reading or
+//! writing cannot hold its task, or a graceful shutdown, forever.
+//!
+//! Between frames, [`Pacing`] keeps a client that computes without pause
+//! from taking the CPU from the others (its per-connection share is in
+//! [`cpu_share`](super::cpu_share)).
 //!
 //! Chat adds a second source of output: lines other members send, which
 //! arrive in the member's bounded [`Inbox`]. While waiting for the next
