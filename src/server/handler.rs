@@ -13,7 +13,7 @@
 //! hub's kick) and the idle timeout, so a client that stops reading or
 //! writing cannot hold its task, or a graceful shutdown, forever.
 //!
-//! Between frames, [`Pacing`] keeps a client that computes without pause
+//! Between frames, `Pacing` keeps a client that computes without pause
 //! from taking the CPU from the others (its per-connection share is in
 //! [`cpu_share`](super::cpu_share)).
 //!
