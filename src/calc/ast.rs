@@ -442,14 +442,21 @@ impl Expr {
         self.node(self.root)
     }
 
+    /// The node `id` names. Ids come from this tree's own nodes (a
+    /// [`Node`]'s fields, [`Expr::root`]); like a slice index, an id of
+    /// another tree is a bug in the caller, and may panic.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id]
     }
 
+    /// The name of a [`Node::Variable`] or [`Callee::Other`] of this tree
+    /// (panics, like [`Expr::node`], on an id from elsewhere).
     pub fn name(&self, id: NameId) -> &str {
         &self.names[id]
     }
 
+    /// The value of a [`Node::BigInt`] of this tree (panics, like
+    /// [`Expr::node`], on an id from elsewhere).
     pub fn big_int(&self, id: BigIntId) -> &Int {
         &self.big_ints[id]
     }
