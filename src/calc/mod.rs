@@ -97,7 +97,27 @@ pub fn evaluate(expr: &Expr, limits: &Limits) -> CalcResult<Value> {
 #[derive(Debug, Clone, Default)]
 pub struct Session {
     limits: Limits,
+    /// Named variables, not `_`.
     variables: HashMap<String, Value>,
+    /// `_`: kept out of the map because every expression sets it, and a
+    /// hashed insert per line was a measurable part of serving `1+2`.
+    last_result: Option<Value>,
+}
+
+/// What an expression of a session sees: its named variables and `_`.
+struct SessionVariables<'s> {
+    named: &'s HashMap<String, Value>,
+    last_result: Option<&'s Value>,
+}
+
+impl eval::Variables for SessionVariables<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        if name == LAST_RESULT {
+            self.last_result
+        } else {
+            self.named.get(name)
+        }
+    }
 }
 
 /// The name that holds the last result.
@@ -113,6 +133,7 @@ impl Session {
         Session {
             limits,
             variables: HashMap::new(),
+            last_result: None,
         }
     }
 
@@ -122,7 +143,8 @@ impl Session {
 
     /// The session's variables (including `_` once a result exists).
     pub fn variables(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.variables.iter().map(|(k, v)| (k.as_str(), v))
+        let named = self.variables.iter().map(|(k, v)| (k.as_str(), v));
+        named.chain(self.last_result.as_ref().map(|v| (LAST_RESULT, v)))
     }
 
     /// Evaluates one line: an expression, or `name = expression`.
@@ -137,38 +159,35 @@ impl Session {
     /// Executes a parsed statement.
     pub fn execute(&mut self, statement: &Statement) -> CalcResult<Value> {
         let mut meter = Meter::new(&self.limits);
+        let variables = SessionVariables {
+            named: &self.variables,
+            last_result: self.last_result.as_ref(),
+        };
         match statement {
             Statement::Expr(e) => {
-                let value = eval::evaluate(e, &self.variables, &mut meter)?;
-                self.bind(LAST_RESULT, value.clone());
+                let value = eval::evaluate(e, &variables, &mut meter)?;
+                self.last_result = Some(value.clone());
                 Ok(value)
             }
             Statement::Assign { name, value } => {
                 if builtins::is_builtin_name(name) {
                     return Err(CalcError::ReadOnlyName(name.clone()));
                 }
-                let value = eval::evaluate(value, &self.variables, &mut meter)?;
-                let named =
-                    self.variables.len() - usize::from(self.variables.contains_key(LAST_RESULT));
-                if !self.variables.contains_key(name.as_str())
-                    && name != LAST_RESULT
-                    && named >= self.limits.max_variables
-                {
+                let value = eval::evaluate(value, &variables, &mut meter)?;
+                if name == LAST_RESULT {
+                    self.last_result = Some(value.clone());
+                    return Ok(value);
+                }
+                if let Some(slot) = self.variables.get_mut(name.as_str()) {
+                    *slot = value.clone();
+                } else if self.variables.len() >= self.limits.max_variables {
                     return Err(CalcError::TooManyVariables {
                         max: self.limits.max_variables,
                     });
+                } else {
+                    self.variables.insert(name.clone(), value.clone());
                 }
-                self.bind(name, value.clone());
                 Ok(value)
-            }
-        }
-    }
-
-    fn bind(&mut self, name: &str, value: Value) {
-        match self.variables.get_mut(name) {
-            Some(slot) => *slot = value,
-            None => {
-                self.variables.insert(name.to_string(), value);
             }
         }
     }

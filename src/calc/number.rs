@@ -63,6 +63,19 @@ impl fmt::Display for Value {
     }
 }
 
+impl Value {
+    /// Python's `repr` of the value, as `to_string()` gives it, but built
+    /// without the formatting machinery for machine-word ints and floats
+    /// (the server makes one per line).
+    pub fn repr(&self) -> String {
+        match self {
+            Value::Int(Int::Small(i)) => i.to_string(),
+            Value::Float(x) => float_repr(*x),
+            Value::Int(Int::Big(_)) => self.to_string(),
+        }
+    }
+}
+
 impl From<i64> for Value {
     fn from(i: i64) -> Self {
         Value::Int(Int::Small(i))
@@ -821,6 +834,25 @@ mod tests {
 
     fn int(i: i64) -> Value {
         Value::from(i)
+    }
+
+    #[test]
+    fn repr_is_display() {
+        let big = add(&int(i64::MAX), &int(1), &mut m()).unwrap();
+        let values = [
+            int(0),
+            int(-7),
+            int(i64::MIN),
+            big,
+            Value::Float(0.1),
+            Value::Float(-0.0),
+            Value::Float(1e16),
+            Value::Float(f64::INFINITY),
+            Value::Float(f64::NAN),
+        ];
+        for v in values {
+            assert_eq!(v.repr(), v.to_string(), "{v:?}");
+        }
     }
 
     #[test]

@@ -198,7 +198,7 @@ impl Session {
     /// holds a runtime thread for long.
     pub(super) fn evaluate(&mut self, expr: &str, out: &mut Vec<Action>) {
         match self.calc.eval(expr) {
-            Ok(value) => out.push(Action::Send(value.to_string())),
+            Ok(value) => out.push(Action::Send(value.repr())),
             Err(e) => self.error(out, e),
         }
     }

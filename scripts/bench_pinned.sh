@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The load figures with the same CPU for each server: safecalc and Redis
+# both pinned to core 0, the load generator to core 1 (`taskset`), so that
+# neither server competes with the load generator and both get one core.
+# safecalc then runs one worker (tokio counts the cores it may use).
+#
+#   scripts/bench_pinned.sh          # N = 1, 50, 1000; P = 1, 16; 3 runs
+#
+# Knobs as in scripts/bench.sh: SECONDS_PER_RUN (5), REQUESTS_PER_RUN
+# (2,000,000), LOAD_RUNS (3). Results in target/bench/pinned-<time>/, and
+# the tables (scripts/bench_summary.py) on stdout. Needs 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+REQUESTS_PER_RUN=${REQUESTS_PER_RUN:-2000000}
+LOAD_RUNS=${LOAD_RUNS:-3}
+SAFECALC_PORT=${SAFECALC_PORT:-7888}
+REDIS_PORT=${REDIS_PORT:-6391}
+
+[ "$(nproc)" -ge 2 ] || { echo "needs at least 2 cores"; exit 1; }
+out=target/bench/pinned-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+echo "== results in $out"
+{
+    echo "date: $(date -u)"
+    echo "nproc: $(nproc)"
+    echo "pinning: servers on core 0, load generator on core 1"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$out/machine.txt"
+
+cargo build --release --bin safecalc --example loadgen
+loadgen=target/release/examples/loadgen
+if ! command -v redis-server >/dev/null; then
+    apt-get update && apt-get install -y redis-server
+fi
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+taskset -c 0 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --maxclients 20000 --daemonize no --logfile "$out/redis.log" &
+redis_pid=$!
+pids+=("$redis_pid")
+taskset -c 0 target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 \
+    --chat-rate 0 > "$out/safecalc.out" 2> "$out/safecalc.log" &
+safecalc_pid=$!
+pids+=("$safecalc_pid")
+for _ in $(seq 100); do
+    grep -q 'safecalc listening on' "$out/safecalc.out" 2>/dev/null \
+        && (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
+    sleep 0.1
+done
+
+run() { # label, then loadgen arguments
+    local label=$1
+    shift
+    taskset -c 1 "$loadgen" --label "$label" --seconds "$SECONDS_PER_RUN" \
+        --requests "$REQUESTS_PER_RUN" "$@" | tee -a "$out/loadgen.txt"
+}
+for _ in $(seq "$LOAD_RUNS"); do
+    for n in 1 50 1000; do
+        for p in 1 16; do
+            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p" \
+                --server-pid "$safecalc_pid"
+            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p" \
+                --server-pid "$safecalc_pid"
+            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p" \
+                --server-pid "$redis_pid"
+        done
+    done
+done
+cleanup
+pids=()
+echo
+echo "== summary ($out)"
+scripts/bench_summary.py "$out"
