@@ -51,20 +51,9 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 echo "open files limit: $(ulimit -n)" | tee -a "$out/machine.txt"
 
 # -- servers ----------------------------------------------------------------
-if ! command -v redis-server >/dev/null; then
-    apt-get update && apt-get install -y redis-server
-fi
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
-    --maxclients 20000 --daemonize no --logfile "$out/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
+source scripts/bench_lib.sh
+need_redis
+start_redis -- "$REDIS_PORT" "$out/redis.log"
 echo "redis: $(redis-server --version)" | tee -a "$out/machine.txt"
 
 # With chat mode (issue 4), its flood limit is turned off for the fan-out

@@ -31,20 +31,9 @@ echo "== results in $out"
 
 cargo build --release --bin safecalc --example loadgen
 loadgen=target/release/examples/loadgen
-if ! command -v redis-server >/dev/null; then
-    apt-get update && apt-get install -y redis-server
-fi
-
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-}
-trap cleanup EXIT
-taskset -c 0 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
-    --maxclients 20000 --daemonize no --logfile "$out/redis.log" &
-redis_pid=$!
-pids+=("$redis_pid")
+source scripts/bench_lib.sh
+need_redis
+start_redis taskset -c 0 -- "$REDIS_PORT" "$out/redis.log"
 taskset -c 0 target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 \
     --chat-rate 0 > "$out/safecalc.out" 2> "$out/safecalc.log" &
 safecalc_pid=$!
