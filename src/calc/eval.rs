@@ -6,8 +6,6 @@
 //! [`Meter`] as it is done. Operands are evaluated left to right, as Python
 //! does, so the first error Python would raise is the one reported.
 
-use std::collections::HashMap;
-
 use super::ast::{BinaryOp, Callee, Expr, Node, NodeId, UnaryOp};
 use super::builtins;
 use super::error::{CalcError, CalcResult};
@@ -16,12 +14,6 @@ use super::number::{self, Int, Meter, Value};
 /// Where names that are not built-ins are looked up.
 pub trait Variables {
     fn get(&self, name: &str) -> Option<&Value>;
-}
-
-impl Variables for HashMap<String, Value> {
-    fn get(&self, name: &str) -> Option<&Value> {
-        HashMap::get(self, name)
-    }
 }
 
 /// No variables at all (one-shot evaluation).
