@@ -16,15 +16,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
-REQUESTS_PER_RUN=${REQUESTS_PER_RUN:-2000000}
 CRITERION_TIME=${CRITERION_TIME:-2}
 SAFECALC_PORT=${SAFECALC_PORT:-7878}
 REDIS_PORT=${REDIS_PORT:-6390}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-10000}
-# The load figures are noisy on a shared machine: each is run this many
-# times (interleaved), and the summary shows the median.
-LOAD_RUNS=${LOAD_RUNS:-3}
 
 out=target/bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
@@ -90,13 +85,6 @@ for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
     sleep 0.1
 done
-
-run() { # label, then loadgen arguments
-    local label=$1
-    shift
-    "$loadgen" --label "$label" --seconds "$SECONDS_PER_RUN" --requests "$REQUESTS_PER_RUN" "$@" \
-        | tee -a "$out/loadgen.txt"
-}
 
 # -- throughput and latency ---------------------------------------------------
 echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"

@@ -1,4 +1,24 @@
-# Shared by scripts/bench.sh and scripts/bench_pinned.sh (sourced, not run).
+# Shared by scripts/bench.sh and scripts/bench_pinned.sh (sourced, not run,
+# after `out` and `loadgen` are set).
+
+# Knobs (environment variables), with their defaults. The load figures are
+# noisy on a shared machine: each is run LOAD_RUNS times (interleaved), and
+# the summary shows the median.
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+REQUESTS_PER_RUN=${REQUESTS_PER_RUN:-2000000}
+LOAD_RUNS=${LOAD_RUNS:-3}
+
+# Commands put before the load generator (bench_pinned.sh: `taskset -c 1`).
+loadgen_prefix=()
+
+# `label`, then load generator arguments: one load figure, appended to
+# $out/loadgen.txt.
+run() {
+    local label=$1
+    shift
+    "${loadgen_prefix[@]}" "$loadgen" --label "$label" --seconds "$SECONDS_PER_RUN" \
+        --requests "$REQUESTS_PER_RUN" "$@" | tee -a "$out/loadgen.txt"
+}
 
 # Installs redis-server when it is missing (Debian's package).
 need_redis() {

@@ -12,9 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
-REQUESTS_PER_RUN=${REQUESTS_PER_RUN:-2000000}
-LOAD_RUNS=${LOAD_RUNS:-3}
 SAFECALC_PORT=${SAFECALC_PORT:-7888}
 REDIS_PORT=${REDIS_PORT:-6391}
 
@@ -44,12 +41,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-run() { # label, then loadgen arguments
-    local label=$1
-    shift
-    taskset -c 1 "$loadgen" --label "$label" --seconds "$SECONDS_PER_RUN" \
-        --requests "$REQUESTS_PER_RUN" "$@" | tee -a "$out/loadgen.txt"
-}
+loadgen_prefix=(taskset -c 1)
 for _ in $(seq "$LOAD_RUNS"); do
     for n in 1 50 1000; do
         for p in 1 16; do
