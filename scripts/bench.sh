@@ -88,20 +88,10 @@ done
 
 # -- throughput and latency ---------------------------------------------------
 echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"
-for _ in $(seq "$LOAD_RUNS"); do
-    for n in 1 50 1000; do
-        for p in 1 16; do
-            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p" \
-                --server-pid "$safecalc_pid"
-            run calc-1w --addr "127.0.0.1:$SAFECALC_1W_PORT" --mode calc -n "$n" -p "$p" \
-                --server-pid "$safecalc_1w_pid"
-            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p" \
-                --server-pid "$safecalc_pid"
-            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p" \
-                --server-pid "$redis_pid"
-        done
-    done
-done
+load_grid "calc $SAFECALC_PORT calc $safecalc_pid" \
+    "calc-1w $SAFECALC_1W_PORT calc $safecalc_1w_pid" \
+    "echo $SAFECALC_PORT echo $safecalc_pid" \
+    "redis-ping $REDIS_PORT ping $redis_pid"
 
 # -- a hostile client -----------------------------------------------------------
 # The slowest 4 KiB line we know (examples/worst_lines.rs): max() of 1,997

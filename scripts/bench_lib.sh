@@ -47,3 +47,21 @@ start_redis() {
     redis_pid=$!
     pids+=("$redis_pid")
 }
+
+# The load grid: N = 1, 50, 1000 and P = 1, 16, LOAD_RUNS times over, each
+# figure for every server given as "label port mode pid" (mode: calc, echo
+# or ping), in turn, so that the servers' runs interleave.
+load_grid() {
+    local label port mode pid
+    for _ in $(seq "$LOAD_RUNS"); do
+        for n in 1 50 1000; do
+            for p in 1 16; do
+                for server in "$@"; do
+                    read -r label port mode pid <<< "$server"
+                    run "$label" --addr "127.0.0.1:$port" --mode "$mode" -n "$n" -p "$p" \
+                        --server-pid "$pid"
+                done
+            done
+        done
+    done
+}

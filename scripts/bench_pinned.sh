@@ -42,18 +42,9 @@ for _ in $(seq 100); do
 done
 
 loadgen_prefix=(taskset -c 1)
-for _ in $(seq "$LOAD_RUNS"); do
-    for n in 1 50 1000; do
-        for p in 1 16; do
-            run calc --addr "127.0.0.1:$SAFECALC_PORT" --mode calc -n "$n" -p "$p" \
-                --server-pid "$safecalc_pid"
-            run echo --addr "127.0.0.1:$SAFECALC_PORT" --mode echo -n "$n" -p "$p" \
-                --server-pid "$safecalc_pid"
-            run redis-ping --addr "127.0.0.1:$REDIS_PORT" --mode ping -n "$n" -p "$p" \
-                --server-pid "$redis_pid"
-        done
-    done
-done
+load_grid "calc $SAFECALC_PORT calc $safecalc_pid" \
+    "echo $SAFECALC_PORT echo $safecalc_pid" \
+    "redis-ping $REDIS_PORT ping $redis_pid"
 cleanup
 pids=()
 echo
