@@ -69,9 +69,26 @@ impl Value {
     /// (the server makes one per line).
     pub fn repr(&self) -> String {
         match self {
-            Value::Int(Int::Small(i)) => i.to_string(),
             Value::Float(x) => float_repr(*x),
-            Value::Int(Int::Big(_)) => self.to_string(),
+            _ => {
+                let mut repr = String::new();
+                self.write_repr(&mut repr);
+                repr
+            }
+        }
+    }
+
+    /// Appends [`Self::repr`] to `out`: a caller that has a buffer to
+    /// reuse (the server, the line it just read) saves an allocation.
+    pub fn write_repr(&self, out: &mut String) {
+        match self {
+            Value::Int(Int::Small(i)) => out.push_str(itoa::Buffer::new().format(*i)),
+            Value::Float(x) => out.push_str(&float_repr(*x)),
+            Value::Int(Int::Big(_)) => {
+                use std::fmt::Write as _;
+                // Writing to a `String` cannot fail.
+                let _ = write!(out, "{self}");
+            }
         }
     }
 }
@@ -852,6 +869,10 @@ mod tests {
         ];
         for v in values {
             assert_eq!(v.repr(), v.to_string(), "{v:?}");
+            let mut reused = String::from("1+2");
+            reused.clear();
+            v.write_repr(&mut reused);
+            assert_eq!(reused, v.to_string(), "{v:?}");
         }
     }
 

@@ -144,6 +144,25 @@ impl LineCodec {
         self.line.capacity()
     }
 
+    /// Appends the ordinary bytes at the start of `bytes` to the line in one
+    /// copy, and returns how many it took: what [`Self::step`] would do with
+    /// them one by one (most of a line is such bytes), stopping before
+    /// anything it treats specially (a line end, `IAC`, the byte after a CR,
+    /// the byte over the length limit) and while a line is being discarded.
+    fn take_plain_run(&mut self, bytes: &[u8]) -> usize {
+        if self.telnet != Telnet::Data || self.after_cr || self.discarding {
+            return 0;
+        }
+        let room = self.max_line_bytes.saturating_sub(self.line.len());
+        let candidates = &bytes[..bytes.len().min(room)];
+        let run = candidates
+            .iter()
+            .position(|&byte| matches!(byte, b'\r' | b'\n' | IAC))
+            .unwrap_or(candidates.len());
+        self.line.extend_from_slice(&candidates[..run]);
+        run
+    }
+
     /// Feeds one byte; returns a frame when this byte completes one.
     fn step(&mut self, byte: u8) -> Option<Frame> {
         match self.telnet {
@@ -268,18 +287,20 @@ impl Decoder for LineCodec {
     type Error = io::Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, io::Error> {
-        let mut frame = None;
-        let end = src.iter().position(|&byte| {
-            frame = self.step(byte);
-            frame.is_some()
-        });
-        match end {
-            // Leave the bytes after this frame for the next call.
-            Some(index) => src.advance(index + 1),
-            // Every byte is now in `self.line` or dropped.
-            None => src.clear(),
+        let mut at = 0;
+        while at < src.len() {
+            at += self.take_plain_run(&src[at..]);
+            let Some(&byte) = src.get(at) else { break };
+            at += 1;
+            if let Some(frame) = self.step(byte) {
+                // Leave the bytes after this frame for the next call.
+                src.advance(at);
+                return Ok(Some(frame));
+            }
         }
-        Ok(frame)
+        // Every byte is now in `self.line` or dropped.
+        src.clear();
+        Ok(None)
     }
 
     /// At end of input, a line without its line ending still counts: a

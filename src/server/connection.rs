@@ -1,13 +1,16 @@
 //! Buffered, framed I/O on one socket: frames in, lines out.
 //!
-//! [`Connection`] owns the read buffer, the [`LineCodec`] and a
-//! [`BufWriter`] around the stream. It knows nothing of modes or timeouts;
-//! it only decides *when bytes move*:
+//! [`Connection`] owns the read buffer, the [`LineCodec`] and the reply
+//! buffer. It knows nothing of modes or timeouts; it only decides *when
+//! bytes move*:
 //!
-//! * Replies collect in the `BufWriter` and are flushed only when no further
-//!   complete frame is already buffered. A client that pipelines 10,000
-//!   lines gets its replies in a few large writes, not 10,000 small ones;
-//!   an interactive client gets each reply before the server waits for more.
+//! * Replies collect in the reply buffer and are flushed only when no
+//!   further complete frame is already buffered. A client that pipelines
+//!   10,000 lines gets its replies in a few large writes, not 10,000 small
+//!   ones; an interactive client gets each reply before the server waits
+//!   for more. Queuing a reply that fits is a plain copy
+//!   ([`Connection::queue_line`]), no future to build and poll: that, and
+//!   not tokio's `BufWriter`, is what the handler does for most replies.
 //! * The read buffer is filled only once the codec has consumed all of it
 //!   (the codec keeps at most one line's worth), so each connection holds at
 //!   most one read's worth of unparsed bytes, whatever the client sends.
@@ -15,7 +18,7 @@
 use std::io;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::Decoder;
 
 use super::codec::{Frame, LineCodec};
@@ -24,9 +27,10 @@ use super::codec::{Frame, LineCodec};
 const READ_CHUNK: usize = 1024;
 
 /// Size of the reply buffer. Replies are short; a larger one (tokio's
-/// default is 8 KiB) is mostly idle memory, and with 10,000 idle clients it
-/// was most of the server's footprint (see BENCHMARKS.md). A reply longer
-/// than this (a 4,300-digit integer) is written straight through.
+/// `BufWriter` has 8 KiB) is mostly idle memory, and with 10,000 idle
+/// clients it was most of the server's footprint (see BENCHMARKS.md). A
+/// reply longer than this (a 4,300-digit integer) grows it for as long as
+/// it takes to send that reply.
 const WRITE_BUFFER: usize = 1024;
 
 /// After a goodbye, at most this much further input is read and dropped
@@ -36,7 +40,9 @@ const LINGER_BYTES: usize = 64 * 1024;
 /// A client socket with its framing.
 #[derive(Debug)]
 pub struct Connection<S> {
-    stream: BufWriter<S>,
+    stream: S,
+    /// Replies not yet sent (see [`WRITE_BUFFER`]).
+    replies: Vec<u8>,
     buffer: BytesMut,
     codec: LineCodec,
     /// The client has closed its sending side.
@@ -47,7 +53,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// Wraps `stream`, accepting lines of at most `max_line_bytes`.
     pub fn new(stream: S, max_line_bytes: usize) -> Connection<S> {
         Connection {
-            stream: BufWriter::with_capacity(WRITE_BUFFER, stream),
+            stream,
+            replies: Vec::with_capacity(WRITE_BUFFER),
             buffer: BytesMut::new(),
             codec: LineCodec::new(max_line_bytes),
             eof: false,
@@ -64,9 +71,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// in the server's memory.
     ///
     /// Cancel safe: all state lives in `self`, decoding happens before the
-    /// first `.await`, and `read_buf` and `BufWriter::flush` are cancel safe,
-    /// so a `select!` may drop this future and call it again without losing
-    /// or repeating a byte.
+    /// first `.await`, and `read_buf` and [`Self::flush`] are cancel safe, so
+    /// a `select!` may drop this future and call it again without losing or
+    /// repeating a byte.
     pub async fn read_frame(&mut self) -> io::Result<Option<Frame>> {
         loop {
             if self.eof {
@@ -75,7 +82,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             if let Some(frame) = self.codec.decode(&mut self.buffer)? {
                 return Ok(Some(frame));
             }
-            self.stream.flush().await?;
+            self.flush().await?;
             self.buffer.reserve(READ_CHUNK);
             if self.stream.read_buf(&mut self.buffer).await? == 0 {
                 self.eof = true;
@@ -83,19 +90,77 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         }
     }
 
-    /// Queues `line` and its CR LF for sending.
+    /// The next frame if it is already in the read buffer, without
+    /// flushing or reading (so, unlike [`Self::read_frame`], it never
+    /// waits). `None` also at the end of input, which `read_frame` reports.
+    pub fn buffered_frame(&mut self) -> io::Result<Option<Frame>> {
+        if self.eof {
+            return Ok(None);
+        }
+        self.codec.decode(&mut self.buffer)
+    }
+
+    /// Queues `line` and its CR LF for sending if they fit the reply
+    /// buffer, and says whether they did; if not, nothing is queued and
+    /// [`Self::write_line`] will make room. Never waits.
+    pub fn queue_line(&mut self, line: &str) -> bool {
+        self.queue(&[line.as_bytes(), b"\r\n"])
+    }
+
+    /// Queues `line` and its CR LF for sending, first sending what is
+    /// queued if they do not fit.
     pub async fn write_line(&mut self, line: &str) -> io::Result<()> {
-        self.stream.write_all(line.as_bytes()).await?;
-        self.stream.write_all(b"\r\n").await
+        self.write(&[line.as_bytes(), b"\r\n"]).await
     }
 
     /// Queues raw bytes (telnet negotiation) for sending.
     pub async fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.stream.write_all(bytes).await
+        self.write(&[bytes]).await
+    }
+
+    /// Queues `parts` if they fit the reply buffer.
+    fn queue(&mut self, parts: &[&[u8]]) -> bool {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        let fits = self.replies.len() + len <= WRITE_BUFFER;
+        if fits {
+            parts
+                .iter()
+                .for_each(|part| self.replies.extend_from_slice(part));
+        }
+        fits
+    }
+
+    /// Queues `parts`, sending what is queued first if they do not fit. A
+    /// reply longer than the buffer is queued whole all the same (the
+    /// buffer grows for it) and sent at once.
+    async fn write(&mut self, parts: &[&[u8]]) -> io::Result<()> {
+        if self.queue(parts) {
+            return Ok(());
+        }
+        self.flush().await?;
+        if !self.queue(parts) {
+            parts
+                .iter()
+                .for_each(|part| self.replies.extend_from_slice(part));
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     /// Sends everything queued.
+    ///
+    /// Cancel safe: what a write has sent is removed from the buffer before
+    /// the next write is awaited, and a cancelled write has sent nothing.
     pub async fn flush(&mut self) -> io::Result<()> {
+        while !self.replies.is_empty() {
+            let sent = self.stream.write(&self.replies).await?;
+            if sent == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            self.replies.drain(..sent);
+        }
+        // Give back what an over-long reply took (see `WRITE_BUFFER`).
+        self.replies.shrink_to(WRITE_BUFFER);
         self.stream.flush().await
     }
 
@@ -107,7 +172,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// polite close waits for the client's own end of stream. Callers bound
     /// this with a timeout.
     pub async fn close(&mut self) -> io::Result<()> {
-        self.stream.flush().await?;
+        self.flush().await?;
         self.stream.shutdown().await?;
         let mut dropped = 0;
         while !self.eof && dropped < LINGER_BYTES {
@@ -149,5 +214,36 @@ mod tests {
         let mut replies = String::new();
         client_read.read_to_string(&mut replies).await.unwrap();
         assert_eq!(replies, "1\r\n2\r\n");
+    }
+
+    #[tokio::test]
+    async fn replies_longer_than_the_buffer_arrive_whole_and_give_the_memory_back() {
+        let (client, server) = tokio::io::duplex(64);
+        let mut conn = Connection::new(server, 16);
+        let long = "7".repeat(3 * WRITE_BUFFER);
+        let reader = tokio::spawn(async move {
+            let mut client = client;
+            let mut replies = String::new();
+            client.read_to_string(&mut replies).await.unwrap();
+            replies
+        });
+        // Fills the buffer with short replies first, so the long one has to
+        // make room, then go out on its own.
+        let mut expected = String::new();
+        for i in 0..200 {
+            let line = i.to_string();
+            if !conn.queue_line(&line) {
+                conn.write_line(&line).await.unwrap();
+            }
+            expected.push_str(&format!("{line}\r\n"));
+        }
+        conn.write_line(&long).await.unwrap();
+        expected.push_str(&format!("{long}\r\n"));
+        conn.write_line("after").await.unwrap();
+        expected.push_str("after\r\n");
+        conn.flush().await.unwrap();
+        assert!(conn.replies.capacity() <= WRITE_BUFFER);
+        drop(conn);
+        assert_eq!(reader.await.unwrap(), expected);
     }
 }

@@ -31,8 +31,8 @@ pub const BURST: Duration = Duration::from_millis(100);
 /// out at exactly zero instead of a rounding error below it.
 #[derive(Debug, Clone)]
 pub struct CpuShare {
-    /// Nanoseconds of CPU per nanosecond of wall time.
-    share: f64,
+    /// Percent of a core: nanoseconds of CPU per 100 ns of wall time.
+    percent: i64,
     /// Most credit held, in nanoseconds.
     burst: i64,
     /// Credit now, in nanoseconds; negative while overdrawn.
@@ -49,7 +49,7 @@ impl CpuShare {
         }
         let burst = nanos(BURST);
         Some(CpuShare {
-            share: f64::from(percent) / 100.0,
+            percent: i64::from(percent),
             burst,
             balance: burst,
             last: now,
@@ -62,13 +62,16 @@ impl CpuShare {
     pub fn charge(&mut self, spent: Duration, now: Instant) -> Option<Duration> {
         let elapsed = nanos(now.saturating_duration_since(self.last));
         self.last = self.last.max(now);
-        // Float to int `as` saturates; the credit is capped at `burst` anyway.
-        let earned = (elapsed as f64 * self.share) as i64;
+        // Saturating: the credit is capped at `burst` anyway.
+        let earned = elapsed.saturating_mul(self.percent) / 100;
         self.balance = self.balance.saturating_add(earned).min(self.burst);
         self.balance = self.balance.saturating_sub(nanos(spent));
         (self.balance < 0).then(|| {
-            let owed = self.balance.unsigned_abs() as f64 / self.share;
-            Duration::from_nanos(owed.ceil() as u64)
+            // Rounded up, so that the pause earns back at least the debt.
+            let owed = u128::from(self.balance.unsigned_abs()) * 100;
+            let percent = u128::from(self.percent.unsigned_abs());
+            let pause = owed.div_ceil(percent);
+            Duration::from_nanos(u64::try_from(pause).unwrap_or(u64::MAX))
         })
     }
 }

@@ -180,7 +180,7 @@ impl Session {
     /// A plain line, handled by the current mode.
     fn handle_text(&mut self, text: String, out: &mut Vec<Action>) {
         match self.mode {
-            Mode::Calc => self.evaluate(&text, out),
+            Mode::Calc => self.evaluate_line(text, out),
             Mode::Echo => out.push(Action::Send(text)),
             Mode::Chat => {
                 if let Err(e) = self.chat.say(text.trim_end()) {
@@ -199,6 +199,19 @@ impl Session {
     pub(super) fn evaluate(&mut self, expr: &str, out: &mut Vec<Action>) {
         match self.calc.eval(expr) {
             Ok(value) => out.push(Action::Send(value.repr())),
+            Err(e) => self.error(out, e),
+        }
+    }
+
+    /// [`Self::evaluate`] for a line the session owns: the reply is written
+    /// into the line's own buffer, which saves an allocation per line.
+    fn evaluate_line(&mut self, mut line: String, out: &mut Vec<Action>) {
+        match self.calc.eval(&line) {
+            Ok(value) => {
+                line.clear();
+                value.write_repr(&mut line);
+                out.push(Action::Send(line));
+            }
             Err(e) => self.error(out, e),
         }
     }
