@@ -44,7 +44,7 @@ use tracing::{info, trace};
 use super::chat::{Departure, Inbox};
 use super::connection::Connection;
 use super::cpu_share::CpuShare;
-use super::session::{Action, GREETING, Session};
+use super::session::{Action, GREETING, Mode, Session};
 use super::stats::Stats;
 
 /// A frame that takes at least this long is heavy (see [`Pacing`]). Cheap
@@ -61,6 +61,12 @@ const BILLING_BATCH: Duration = HEAVY_FRAME;
 /// A step that finishes without waiting skips looking at the stop token,
 /// except every this many steps (see [`Guards::run`]).
 const STOP_CHECK_INTERVAL: u32 = 16;
+
+/// The same for frames that were already buffered (see
+/// [`Guards::ready_now`]), which cost far less than a step, so that looking
+/// at the token (a lock) stays a small part of them. Tokio's cooperative
+/// budget makes a task yield about this often, too.
+const FAST_STOP_CHECK_INTERVAL: u32 = 128;
 
 /// Why a connection ended other than by the client's wish.
 #[derive(Debug, Error)]
@@ -99,6 +105,12 @@ pub struct Handler<S> {
     /// See [`CpuShare`]; 100 or more: no limit.
     pub(super) cpu_share_percent: u32,
     pub(super) stats: Arc<Stats>,
+    /// The connection's span (`conn{id, peer}`): every event the handler
+    /// logs names it as its parent. The task is not `instrument`ed with it:
+    /// entering and leaving a span on every poll cost more than serving a
+    /// pipelined `1+2` (the subscriber's registry and filter run each
+    /// time), for events that are logged a few times per connection.
+    pub(super) span: tracing::Span,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
@@ -139,9 +151,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             let _ = tokio::time::timeout(self.goodbye_timeout, goodbye).await;
         }
         match outcome {
-            Ok(ended) => info!(?ended, "connection closed"),
-            Err(ConnectionError::Io(e)) => info!(error = %e, "connection lost"),
-            Err(e) => info!(reason = %e, "connection closed"),
+            Ok(ended) => info!(parent: &self.span, ?ended, "connection closed"),
+            Err(ConnectionError::Io(e)) => {
+                info!(parent: &self.span, error = %e, "connection lost");
+            }
+            Err(e) => info!(parent: &self.span, reason = %e, "connection closed"),
         }
     }
 
@@ -156,9 +170,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             )),
             idle: self.idle_timeout,
             steps_unchecked: 0,
+            frames_unchecked: 0,
             waited: false,
         };
         let relayed = &mut self.inbox.messages;
+        let span = &self.span;
         guards.run(self.connection.write_line(GREETING)).await?;
         let mut actions = Vec::new();
         let mut pacing = Pacing::new(self.cpu_share_percent);
@@ -166,13 +182,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             let next = match guards.ready_now(relayed, &mut self.connection)? {
                 Some(next) => next,
                 None => {
+                    // Only members in chat mode are sent lines; for the
+                    // others, not waiting on the inbox saves registering
+                    // with it for every wait. (What a member was sent
+                    // before it left chat, `ready_now` still delivers.)
+                    let chatting = self.session.mode() == Mode::Chat;
                     guards
                         .run(async {
                             tokio::select! {
                                 biased;
                                 // `None` (the hub let go of this member)
                                 // disables the branch; `kicked` says why.
-                                Some(line) = relayed.recv() => Ok(Next::Relayed(line)),
+                                Some(line) = relayed.recv(), if chatting => Ok(Next::Relayed(line)),
                                 frame = self.connection.read_frame() => frame.map(Next::Frame),
                             }
                         })
@@ -191,7 +212,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 let _ = tokio::time::timeout(self.goodbye_timeout, self.connection.close()).await;
                 return Ok(Ended::Eof);
             };
-            trace!(?frame, "frame");
+            trace!(parent: span, ?frame, "frame");
             // Nothing waited since the last frame ended: this one starts
             // where it ended (see `Pacing::handle`).
             let continued = !guards.take_waited();
@@ -365,6 +386,9 @@ struct Guards<'a, 'f> {
     idle: Option<Duration>,
     /// Steps since the stop token was last looked at.
     steps_unchecked: u32,
+    /// Frames taken by [`Self::ready_now`] since it last looked at the
+    /// stop token.
+    frames_unchecked: u32,
     /// Some step had to wait since [`Self::take_waited`] was last called.
     waited: bool,
 }
@@ -377,15 +401,19 @@ impl Guards<'_, '_> {
     /// checking for them directly is cheaper than the `select!` of
     /// [`Handler::serve`]: that registers the task with the inbox and the
     /// socket each time (about 6% of the server's CPU on pipelined `1+2`).
-    /// The inbox still goes first, as it does there. Like every other step,
-    /// these count towards looking at the stop token.
+    /// The inbox still goes first, as it does there. One in every
+    /// [`FAST_STOP_CHECK_INTERVAL`] looks at the stop token first.
     fn ready_now<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         relayed: &mut tokio::sync::mpsc::Receiver<super::chat::Line>,
         connection: &mut Connection<S>,
     ) -> Result<Option<Next>, ConnectionError> {
-        if self.stop_check_due() && self.stop.is_cancelled() {
-            return Err(self.stop_cause());
+        self.frames_unchecked += 1;
+        if self.frames_unchecked >= FAST_STOP_CHECK_INTERVAL {
+            self.frames_unchecked = 0;
+            if self.stop.is_cancelled() {
+                return Err(self.stop_cause());
+            }
         }
         if let Ok(line) = relayed.try_recv() {
             return Ok(Some(Next::Relayed(line)));
@@ -414,8 +442,8 @@ impl Guards<'_, '_> {
 
     /// Runs one I/O step unless the server shuts down, the chat hub drops
     /// the member, or the client stays idle for `idle` first. Shutdown wins
-    /// ties, so a busy client cannot delay it by more than
-    /// [`STOP_CHECK_INTERVAL`] steps.
+    /// ties on every [`STOP_CHECK_INTERVAL`]-th step, so a busy client
+    /// cannot delay it by more than that many steps.
     ///
     /// Written out instead of a `select!` to do less for the steps that
     /// finish on their first poll, which are most of them (a reply fits the
@@ -429,14 +457,14 @@ impl Guards<'_, '_> {
     ) -> Result<T, ConnectionError> {
         let mut step = pin!(step);
         let mut deadline = None;
-        let mut first_poll = true;
+        let mut stop_first = self.stop_check_due();
         std::future::poll_fn(|cx| {
-            // The stop token is looked at before the step whenever this is
-            // a wake-up (it may be the reason) and on every
-            // STOP_CHECK_INTERVAL-th step; otherwise only if the step has to
-            // wait. Looking costs two locks, and most steps finish at once.
-            let stop_first = !first_poll || self.stop_check_due();
-            first_poll = false;
+            // The stop token is looked at before the step on every
+            // STOP_CHECK_INTERVAL-th step; otherwise only when the step has
+            // to wait. Looking costs two locks, and most steps finish at
+            // once, even when woken up (by the socket, far more often than
+            // by the token).
+            let stop_first = std::mem::take(&mut stop_first);
             if stop_first && let Some(stop) = self.stop_reason(cx) {
                 return Poll::Ready(Err(stop));
             }

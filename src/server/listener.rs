@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{debug, info, info_span, warn};
 
 use super::chat::ChatHub;
 use super::config::Config;
@@ -252,17 +252,15 @@ impl Accepting {
             goodbye_timeout: self.config.goodbye_timeout,
             cpu_share_percent: self.config.cpu_share_percent,
             stats: Arc::clone(&self.stats),
+            span,
         };
-        span.in_scope(|| debug!("connected"));
-        self.tracker.spawn(
-            async move {
-                handler.run().await;
-                // Both go back only when the task is done with the client.
-                drop(open);
-                drop(permit);
-            }
-            .instrument(span),
-        );
+        debug!(parent: &handler.span, "connected");
+        self.tracker.spawn(async move {
+            handler.run().await;
+            // Both go back only when the task is done with the client.
+            drop(open);
+            drop(permit);
+        });
     }
 
     /// Tells a client the server is full and closes the connection.
