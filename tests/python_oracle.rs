@@ -128,3 +128,30 @@ fn python_oracle() {
         panic!("{report}");
     }
 }
+
+/// A calculator session builds each line's tree in the buffer of the line
+/// before (when that one was short): replaying the fixture line after line
+/// through one session gives what each line gives alone. Lines that name
+/// `_` (the session's last result) or assign are left out: those mean
+/// something else in a session.
+#[test]
+fn one_session_answers_the_fixture_as_one_shot_evaluation_does() {
+    let mut session = safecalc::calc::Session::new();
+    let mut compared = 0;
+    for (line, expr, _) in cases() {
+        if expr.contains(['_', '=']) {
+            continue;
+        }
+        let shown = |result: Result<safecalc::calc::Value, CalcError>| match result {
+            Ok(v) => v.to_string(),
+            Err(e) => describe_error(&e),
+        };
+        assert_eq!(
+            shown(session.eval(expr)),
+            shown(eval(expr)),
+            "line {line}: {expr}"
+        );
+        compared += 1;
+    }
+    assert!(compared >= MIN_CASES, "only {compared} lines compared");
+}

@@ -396,6 +396,26 @@ impl Expr {
         }
     }
 
+    /// An empty tree like [`Self::with_capacity`], in the allocation of
+    /// `nodes` (a finished tree's, see [`Self::into_node_buffer`]): a
+    /// calculator session parses line after line into the same buffer.
+    pub(super) fn reusing(mut nodes: Vec<Node>, capacity: usize) -> Expr {
+        nodes.clear();
+        nodes.reserve(capacity);
+        Expr {
+            nodes,
+            names: Vec::new(),
+            big_ints: Vec::new(),
+            root: 0,
+        }
+    }
+
+    /// The tree's node buffer, to build another tree in (see
+    /// [`Self::reusing`]).
+    pub(super) fn into_node_buffer(self) -> Vec<Node> {
+        self.nodes
+    }
+
     /// The node of an integer literal (the value kept aside if it is big).
     pub(super) fn int_node(&mut self, value: Int) -> Node {
         match value {

@@ -48,6 +48,16 @@ use super::number::{Int, Meter};
 /// Parses one line into a statement, enforcing `limits` on input length,
 /// nesting depth and the size of integer literals.
 pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
+    parse_statement_reusing(input, limits, Vec::new())
+}
+
+/// [`parse_statement`], building the tree in `nodes`' allocation (see
+/// [`Expr::reusing`]).
+pub fn parse_statement_reusing(
+    input: &str,
+    limits: &Limits,
+    nodes: Vec<Node>,
+) -> CalcResult<Statement> {
     if input.len() > limits.max_input_bytes {
         return Err(CalcError::InputTooLong {
             max: limits.max_input_bytes,
@@ -56,7 +66,7 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
     let parser = Grammar {
         limits,
         depth: Cell::new(0),
-        tree: RefCell::new(Expr::with_capacity(initial_nodes(input))),
+        tree: RefCell::new(Expr::reusing(nodes, initial_nodes(input))),
     };
     match parser.statement(input) {
         Ok((_, statement)) => Ok(statement),
