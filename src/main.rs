@@ -76,10 +76,24 @@ fn serve(args: ServeArgs) -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    // Always the multi-threaded scheduler, even with one worker: the
-    // connection handler moves heavy lines off the worker with
-    // `block_in_place`, which only it supports.
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = if args.workers == 0 {
+        cores
+    } else {
+        args.workers
+    };
+    // One worker is one event loop, as in Redis: tokio's single-threaded
+    // scheduler, which does less per wake-up than the multi-threaded one
+    // (no work stealing, no waking other workers). On the 2-core benchmark
+    // machine it served more requests per second than two workers did
+    // (BENCHMARKS.md).
+    let mut builder = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(workers);
+        builder
+    };
     // Fairness between clients: when many connections become ready at once,
     // those beyond a worker's local queue (256 tasks) go to the shared queue,
     // which tokio otherwise looks at only every 30-60 tasks, while the
@@ -89,9 +103,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     // looking every other task brought it to 13-14 ms for both, with
     // requests/s the same within this machine's noise (BENCHMARKS.md).
     builder.global_queue_interval(2);
-    if args.workers > 0 {
-        builder.worker_threads(args.workers);
-    }
+    // Heavy lines run on the blocking pool (see the connection handler's
+    // `Pacing`): at most the cores the workers leave free, so that however
+    // many clients send them, the event loops keep their cores.
+    builder.max_blocking_threads(cores.saturating_sub(workers).max(1));
     let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {

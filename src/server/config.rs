@@ -63,9 +63,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = crate::DEFAULT_LISTEN)]
     pub listen: String,
 
-    /// Threads serving clients; 0 means one per CPU core. (Heavy lines may
-    /// briefly run on an extra thread, see `--cpu-share`.)
-    #[arg(long, value_name = "N", default_value_t = 0,
+    /// Threads serving clients: 1, one event loop (as Redis has); 0, one
+    /// per CPU core. (Heavy lines run on other threads, see `--cpu-share`.)
+    #[arg(long, value_name = "N", default_value_t = 1,
           value_parser = RangedU64ValueParser::<usize>::new().range(0..=1024))]
     pub workers: usize,
 

@@ -165,6 +165,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             shutdown: &self.shutdown,
             stop: &self.inbox.kicked,
             stopped: pin!(self.inbox.kicked.cancelled()),
+            stop_registered: false,
             idle_timer: pin!(tokio::time::sleep(
                 self.idle_timeout.unwrap_or(Duration::ZERO)
             )),
@@ -214,9 +215,33 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             };
             trace!(parent: span, ?frame, "frame");
             // Nothing waited since the last frame ended: this one starts
-            // where it ended (see `Pacing::handle`).
-            let continued = !guards.take_waited();
-            let spent = pacing.handle(continued, || self.session.handle(frame, &mut actions));
+            // where it ended (see `Pacing::start`).
+            let started = pacing.start(!guards.take_waited());
+            let inline = if pacing.offload_next() {
+                match self.session.take_evaluation(frame) {
+                    Ok(mut evaluation) => {
+                        let done = guards
+                            .run(async {
+                                tokio::task::spawn_blocking(move || {
+                                    super::cpu_share::in_background(|| evaluation.run());
+                                    evaluation
+                                })
+                                .await
+                                .map_err(io::Error::other)
+                            })
+                            .await?;
+                        self.session.finish_evaluation(done, &mut actions);
+                        None
+                    }
+                    Err(frame) => Some(frame),
+                }
+            } else {
+                Some(frame)
+            };
+            if let Some(frame) = inline {
+                self.session.handle(frame, &mut actions);
+            }
+            let spent = pacing.finish(started);
             for action in actions.drain(..) {
                 match action {
                     Action::Send(line) => {
@@ -275,11 +300,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
 /// * a frame that took [`HEAVY_FRAME`] or more makes the task yield, so the
 ///   other clients on its worker go first (tokio's cooperative budget alone
 ///   would let it run ~128 such frames, tens of milliseconds);
-/// * a frame that follows a heavy one runs in
-///   [`block_in_place`](tokio::task::block_in_place): the worker hands its
-///   other clients to another thread for the duration, so they do not wait
-///   behind it at all (one heavy frame predicts the next well: an attack is
-///   a stream of them, a person types one at a time);
+/// * a calculator line that follows a heavy frame is evaluated on a thread
+///   of tokio's blocking pool ([`Session::take_evaluation`]), and the task
+///   waits for it like for I/O: the other clients on its thread do not
+///   wait behind it at all (one heavy frame predicts the next well: an
+///   attack is a stream of them, a person types one at a time);
 /// * the time each frame took is charged to the connection's [`CpuShare`];
 ///   over it, the connection pauses.
 struct Pacing {
@@ -289,9 +314,6 @@ struct Pacing {
     finished: std::time::Instant,
     /// Time spent and not yet charged to `cpu_share` (see [`BILLING_BATCH`]).
     unbilled: Duration,
-    /// `block_in_place` needs the multi-threaded runtime (a test on a
-    /// current-thread runtime runs every frame in place).
-    can_block_in_place: bool,
 }
 
 /// What a connection does after a frame (see [`Pacing`]).
@@ -308,30 +330,33 @@ impl Pacing {
             last_was_heavy: false,
             finished: std::time::Instant::now(),
             unbilled: Duration::ZERO,
-            can_block_in_place: tokio::runtime::Handle::current().runtime_flavor()
-                == tokio::runtime::RuntimeFlavor::MultiThread,
         }
     }
 
-    /// Runs one frame's handling, where it should run; returns its time.
+    /// Whether the next calculator line should be evaluated away from the
+    /// connection's thread: the last frame was heavy.
+    fn offload_next(&self) -> bool {
+        self.last_was_heavy
+    }
+
+    /// When a frame's handling starts.
     ///
     /// A frame `continued` from the last (the task has not waited since
     /// that one ended) is timed from the end of the last, which saves a
     /// clock read per pipelined line and charges the connection for the
     /// work in between (writing the last replies, decoding this frame).
-    fn handle(&mut self, continued: bool, handle: impl FnOnce()) -> Duration {
-        let started = if continued {
+    fn start(&self, continued: bool) -> std::time::Instant {
+        if continued {
             self.finished
         } else {
             std::time::Instant::now()
-        };
-        if self.last_was_heavy && self.can_block_in_place {
-            tokio::task::block_in_place(handle);
-        } else {
-            handle();
         }
+    }
+
+    /// Ends a frame's handling that began at `started`; returns its time.
+    fn finish(&mut self, started: std::time::Instant) -> Duration {
         self.finished = std::time::Instant::now();
-        let spent = self.finished - started;
+        let spent = self.finished.saturating_duration_since(started);
         self.last_was_heavy = spent >= HEAVY_FRAME;
         spent
     }
@@ -380,6 +405,9 @@ struct Guards<'a, 'f> {
     /// The member's stop token, which `stopped` waits on.
     stop: &'a CancellationToken,
     stopped: Pin<&'f mut WaitForCancellationFuture<'a>>,
+    /// `stopped` has been polled and is registered with the token (see
+    /// [`Self::stop_reason`]).
+    stop_registered: bool,
     /// Armed at most once per `idle` period: it may fire early (for an
     /// earlier wait's deadline), and is then moved to the current wait's.
     idle_timer: Pin<&'f mut Sleep>,
@@ -461,9 +489,9 @@ impl Guards<'_, '_> {
         std::future::poll_fn(|cx| {
             // The stop token is looked at before the step on every
             // STOP_CHECK_INTERVAL-th step; otherwise only when the step has
-            // to wait. Looking costs two locks, and most steps finish at
-            // once, even when woken up (by the socket, far more often than
-            // by the token).
+            // to wait. Looking costs a lock, and most steps finish at once,
+            // even when woken up (by the socket, far more often than by the
+            // token).
             let stop_first = std::mem::take(&mut stop_first);
             if stop_first && let Some(stop) = self.stop_reason(cx) {
                 return Poll::Ready(Err(stop));
@@ -502,14 +530,22 @@ impl Guards<'_, '_> {
         }
     }
 
-    /// Why the connection must stop, if it must; otherwise registers to be
-    /// woken when it must.
+    /// Why the connection must stop, if it must; otherwise makes sure the
+    /// task will be woken when it must.
+    ///
+    /// `stopped` needs polling only once: from then on it stays registered
+    /// with the token (a connection's task keeps its waker) and wakes the
+    /// task when the token is cancelled, so looking at the token's flag
+    /// tells the rest. Polling it again each time would take a second lock.
     fn stop_reason(&mut self, cx: &mut Context<'_>) -> Option<ConnectionError> {
-        self.stopped
-            .as_mut()
-            .poll(cx)
-            .is_ready()
-            .then(|| self.stop_cause())
+        let stopped = if self.stop_registered {
+            self.stop.is_cancelled()
+        } else {
+            let ready = self.stopped.as_mut().poll(cx).is_ready();
+            self.stop_registered = !ready;
+            ready
+        };
+        stopped.then(|| self.stop_cause())
     }
 
     /// Why the stop token was cancelled.

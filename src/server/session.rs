@@ -154,26 +154,61 @@ impl Session {
     }
 
     fn handle_line(&mut self, text: String, out: &mut Vec<Action>) {
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
-            if self.mode == Mode::Echo {
-                out.push(Action::Send(text));
-            }
-            return;
+        let kind = LineKind::of(&text);
+        if kind != LineKind::Blank {
+            self.stats.record_request();
         }
-        self.stats.record_request();
-        if trimmed == "\u{4}" || QUIT_WORDS.iter().any(|w| trimmed.eq_ignore_ascii_case(w)) {
-            self.bye(out);
-        } else if let Some(command) = trimmed.strip_prefix('/') {
-            let (name, args) = match command.split_once(char::is_whitespace) {
-                Some((name, args)) => (name, args.trim()),
-                None => (command, ""),
-            };
-            if let Err(e) = commands::dispatch(self, name, args, out) {
-                self.error(out, e);
+        match kind {
+            LineKind::Blank => {
+                if self.mode == Mode::Echo {
+                    out.push(Action::Send(text));
+                }
             }
-        } else {
-            self.handle_text(text, out);
+            LineKind::Quit => self.bye(out),
+            LineKind::Command { name, args } => {
+                if let Err(e) = commands::dispatch(self, name, args, out) {
+                    self.error(out, e);
+                }
+            }
+            LineKind::Text => self.handle_text(text, out),
+        }
+    }
+
+    /// Takes `frame` out to be evaluated away from the connection's task,
+    /// if it is a line for the calculator (calc mode, not a command); gives
+    /// it back otherwise. The [`Evaluation`] holds the session's calculator
+    /// until [`Self::finish_evaluation`] returns it with the result; the
+    /// pair is [`Self::handle`] for such a line, in two halves.
+    ///
+    /// The connection handler runs a line this way when the one before was
+    /// heavy, on a thread of tokio's blocking pool, so that the clients
+    /// served by the same thread do not wait for it (see its `Pacing`).
+    pub fn take_evaluation(&mut self, frame: Frame) -> Result<Evaluation, Frame> {
+        match frame {
+            Frame::Line(line)
+                if !self.closed
+                    && self.mode == Mode::Calc
+                    && LineKind::of(&line) == LineKind::Text =>
+            {
+                self.stats.record_request();
+                Ok(Evaluation {
+                    calculator: std::mem::take(&mut self.calc),
+                    line,
+                    result: None,
+                })
+            }
+            frame => Err(frame),
+        }
+    }
+
+    /// Gives the calculator back and replies as [`Self::handle`] would have.
+    pub fn finish_evaluation(&mut self, done: Evaluation, out: &mut Vec<Action>) {
+        self.calc = done.calculator;
+        match done.result {
+            Some(Ok(())) => out.push(Action::Send(done.line)),
+            Some(Err(e)) => self.error(out, e),
+            // Never run: as if the line had never come.
+            None => {}
         }
     }
 
@@ -206,12 +241,8 @@ impl Session {
     /// [`Self::evaluate`] for a line the session owns: the reply is written
     /// into the line's own buffer, which saves an allocation per line.
     fn evaluate_line(&mut self, mut line: String, out: &mut Vec<Action>) {
-        match self.calc.eval(&line) {
-            Ok(value) => {
-                line.clear();
-                value.write_repr(&mut line);
-                out.push(Action::Send(line));
-            }
+        match evaluate_into(&mut self.calc, &mut line) {
+            Ok(()) => out.push(Action::Send(line)),
             Err(e) => self.error(out, e),
         }
     }
@@ -228,6 +259,66 @@ impl Session {
         out.push(Action::Send("bye".to_string()));
         out.push(Action::Close);
         self.closed = true;
+    }
+}
+
+/// What a line is, by the rules in the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineKind<'a> {
+    Blank,
+    Quit,
+    Command {
+        name: &'a str,
+        args: &'a str,
+    },
+    /// For the current mode.
+    Text,
+}
+
+impl LineKind<'_> {
+    fn of(line: &str) -> LineKind<'_> {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            LineKind::Blank
+        } else if trimmed == "\u{4}" || QUIT_WORDS.iter().any(|w| trimmed.eq_ignore_ascii_case(w)) {
+            LineKind::Quit
+        } else if let Some(command) = trimmed.strip_prefix('/') {
+            let (name, args) = match command.split_once(char::is_whitespace) {
+                Some((name, args)) => (name, args.trim()),
+                None => (command, ""),
+            };
+            LineKind::Command { name, args }
+        } else {
+            LineKind::Text
+        }
+    }
+}
+
+/// Evaluates `line` with `calculator` and replaces it with the value's
+/// `repr`, or leaves it and gives the error.
+fn evaluate_into(calculator: &mut calc::Session, line: &mut String) -> calc::CalcResult<()> {
+    let value = calculator.eval(line)?;
+    line.clear();
+    value.write_repr(line);
+    Ok(())
+}
+
+/// A calculator line taken out of its [`Session`] with its calculator, to
+/// be evaluated elsewhere ([`Session::take_evaluation`]). `Send`, so it can
+/// go to another thread and back.
+#[derive(Debug)]
+pub struct Evaluation {
+    calculator: calc::Session,
+    /// The line, and once run, the reply.
+    line: String,
+    result: Option<calc::CalcResult<()>>,
+}
+
+impl Evaluation {
+    /// Evaluates the line and writes the reply: the parts that may be slow
+    /// (printing a 4,300-digit integer in decimal is among them).
+    pub fn run(&mut self) {
+        self.result = Some(evaluate_into(&mut self.calculator, &mut self.line));
     }
 }
 
@@ -254,6 +345,56 @@ mod tests {
 
     fn bye() -> Vec<Action> {
         vec![send("bye"), Action::Close]
+    }
+
+    /// What `take_evaluation`, `run` and `finish_evaluation` reply to
+    /// `text`, or `None` if the line is not taken.
+    fn evaluated_elsewhere(s: &mut Session, text: &str) -> Option<Vec<Action>> {
+        let mut evaluation = s.take_evaluation(Frame::Line(text.to_string())).ok()?;
+        std::thread::scope(|scope| scope.spawn(|| evaluation.run()).join().unwrap());
+        let mut out = Vec::new();
+        s.finish_evaluation(evaluation, &mut out);
+        Some(out)
+    }
+
+    #[test]
+    fn a_calculator_line_evaluated_elsewhere_gets_the_same_reply() {
+        let mut s = session();
+        assert_eq!(
+            evaluated_elsewhere(&mut s, "x = 2**70"),
+            Some(vec![send("1180591620717411303424")])
+        );
+        // The calculator came back with the variable in it.
+        assert_eq!(line(&mut s, "x // 2**69"), vec![send("2")]);
+        assert_eq!(
+            evaluated_elsewhere(&mut s, "_ + x % 7"),
+            Some(vec![send("4")])
+        );
+        let out = evaluated_elsewhere(&mut s, "1/0").unwrap();
+        assert!(
+            matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
+            "{out:?}"
+        );
+        assert_eq!(s.stats.snapshot().requests, 4);
+    }
+
+    #[test]
+    fn only_calculator_lines_are_taken_out() {
+        let mut s = session();
+        for text in ["", "   ", "quit", "/echo", "/calc 1+1"] {
+            assert_eq!(evaluated_elsewhere(&mut s, text), None, "{text:?}");
+        }
+        assert_eq!(
+            s.stats.snapshot().requests,
+            0,
+            "a line given back is not counted"
+        );
+        assert!(s.take_evaluation(Frame::Interrupt).is_err());
+        line(&mut s, "/echo");
+        assert_eq!(evaluated_elsewhere(&mut s, "1+1"), None, "echo mode");
+        line(&mut s, "quit");
+        line(&mut s, "/calc");
+        assert_eq!(evaluated_elsewhere(&mut s, "1+1"), None, "closed");
     }
 
     #[test]
