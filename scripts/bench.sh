@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # All of BENCHMARKS.md's figures in one run: builds release, starts safecalc
 # and redis-server on loopback, runs the load generator (N = 1, 50, 1000;
-# P = 1, 16; calc, echo and Redis PING; calc also with --workers 1), the
+# P = 1, 16; calc, echo and Redis PING; calc also with --workers 2), the
 # hostile-client (with and without the per-connection CPU share) and
 # idle-connection tests, the criterion evaluator suite and the callgrind
 # instruction counts. Results go to target/bench/<time>/ and a summary to
@@ -70,13 +70,13 @@ start_safecalc() { # name port [flags...]; sets started_pid
     done
     grep -q 'safecalc listening on' "$out/$name.out" || { echo "$name did not start"; exit 1; }
 }
-# The server as shipped (one worker per core, every default)...
+# The server as shipped (one event loop, every default)...
 start_safecalc safecalc "$SAFECALC_PORT"
 safecalc_pid=$started_pid
-# ...with one worker, the thread count of Redis's event loop...
-SAFECALC_1W_PORT=$((SAFECALC_PORT + 1))
-start_safecalc safecalc-1w "$SAFECALC_1W_PORT" --workers 1
-safecalc_1w_pid=$started_pid
+# ...with two workers (tokio's multi-threaded scheduler, one per core here)...
+SAFECALC_2W_PORT=$((SAFECALC_PORT + 1))
+start_safecalc safecalc-2w "$SAFECALC_2W_PORT" --workers 2
+safecalc_2w_pid=$started_pid
 # ...and without its per-connection CPU share, for the hostile client.
 SAFECALC_NOSHARE_PORT=$((SAFECALC_PORT + 2))
 start_safecalc safecalc-noshare "$SAFECALC_NOSHARE_PORT" --cpu-share 100
@@ -89,7 +89,7 @@ done
 # -- throughput and latency ---------------------------------------------------
 echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"
 load_grid "calc $SAFECALC_PORT calc $safecalc_pid" \
-    "calc-1w $SAFECALC_1W_PORT calc $safecalc_1w_pid" \
+    "calc-2w $SAFECALC_2W_PORT calc $safecalc_2w_pid" \
     "echo $SAFECALC_PORT echo $safecalc_pid" \
     "redis-ping $REDIS_PORT ping $redis_pid"
 

@@ -46,7 +46,7 @@ def load_tables(rows):
         by[key]["cpu"] = f"{median(cpu):,.0f}" if cpu else "–"
         by[key]["runs"] = len(rs)
     n_runs = max((r["runs"] for r in by.values()), default=0)
-    servers = (("calc", "calc"), ("calc-1w", "calc, 1 worker"), ("echo", "echo"),
+    servers = (("calc", "calc"), ("calc-2w", "calc, 2 workers"), ("echo", "echo"),
                ("redis-ping", "Redis PING"))
     grid = []
     for n in ("1", "50", "1000"):
