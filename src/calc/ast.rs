@@ -401,7 +401,10 @@ impl Expr {
     /// calculator session parses line after line into the same buffer.
     pub(super) fn reusing(mut nodes: Vec<Node>, capacity: usize) -> Expr {
         nodes.clear();
-        nodes.reserve(capacity);
+        if nodes.capacity() < capacity {
+            // A fresh allocation is cheaper than growing (and copying).
+            nodes = Vec::with_capacity(capacity);
+        }
         Expr {
             nodes,
             names: Vec::new(),
