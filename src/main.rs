@@ -94,14 +94,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         builder.worker_threads(workers);
         builder
     };
-    // Fairness between clients: when many connections become ready at once,
-    // those beyond a worker's local queue (256 tasks) go to the shared queue,
-    // which tokio otherwise looks at only every 30-60 tasks, while the
-    // clients in the local queue are served again and again. With 1,000
-    // clients at P = 1 that made the p99 latency 26 ms on two workers and
-    // 109 ms on one (against a p50 of 1.3 ms: some clients starved);
-    // looking every other task brought it to 13-14 ms for both, with
-    // requests/s the same within this machine's noise (BENCHMARKS.md).
+    // Fairness between clients, with several workers: when many connections
+    // become ready at once, those beyond a worker's local queue (256 tasks)
+    // go to the shared queue, which tokio otherwise looks at only every
+    // 30-60 tasks, while the clients in the local queue are served again
+    // and again. With 1,000 clients at P = 1 that made the p99 latency
+    // 26 ms on two workers (against a p50 of 1.3 ms: some clients starved);
+    // looking every other task brought it to 13-14 ms, with requests/s the
+    // same within this machine's noise (BENCHMARKS.md). One event loop has
+    // no such limit on its queue; for it this is how often it looks for
+    // tasks woken from other threads (the blocking pool's).
     builder.global_queue_interval(2);
     // Heavy lines run on the blocking pool (see the connection handler's
     // `Pacing`): at most the cores the workers leave free, so that however

@@ -220,16 +220,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             let inline = if pacing.offload_next() {
                 match self.session.take_evaluation(frame) {
                     Ok(mut evaluation) => {
-                        let done = guards
-                            .run(async {
-                                tokio::task::spawn_blocking(move || {
-                                    super::cpu_share::in_background(|| evaluation.run());
-                                    evaluation
-                                })
-                                .await
-                                .map_err(io::Error::other)
+                        // Boxed: kept in line, this rare wait's state would
+                        // make every connection's task bigger.
+                        let done = Box::pin(guards.run(async {
+                            tokio::task::spawn_blocking(move || {
+                                super::cpu_share::in_background(|| evaluation.run());
+                                evaluation
                             })
-                            .await?;
+                            .await
+                            .map_err(io::Error::other)
+                        }))
+                        .await?;
                         self.session.finish_evaluation(done, &mut actions);
                         None
                     }
