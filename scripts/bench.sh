@@ -51,40 +51,18 @@ need_redis
 start_redis -- "$REDIS_PORT" "$out/redis.log"
 echo "redis: $(redis-server --version)" | tee -a "$out/machine.txt"
 
-# With chat mode (issue 4), its flood limit is turned off for the fan-out
-# figures (it only affects chat lines).
-chat_flags=()
-if target/release/safecalc --help | grep -q -- --chat-rate; then
-    chat_flags=(--chat-rate 0)
-fi
-start_safecalc() { # name port [flags...]; sets started_pid
-    local name=$1 port=$2
-    shift 2
-    target/release/safecalc --listen "127.0.0.1:$port" --max-connections 20000 "${chat_flags[@]}" "$@" \
-        > "$out/$name.out" 2> "$out/$name.log" &
-    started_pid=$!
-    pids+=("$started_pid")
-    for _ in $(seq 100); do
-        grep -q 'safecalc listening on' "$out/$name.out" 2>/dev/null && break
-        sleep 0.1
-    done
-    grep -q 'safecalc listening on' "$out/$name.out" || { echo "$name did not start"; exit 1; }
-}
 # The server as shipped (one event loop, every default)...
-start_safecalc safecalc "$SAFECALC_PORT"
+start_safecalc -- safecalc "$SAFECALC_PORT"
 safecalc_pid=$started_pid
 # ...with two workers (tokio's multi-threaded scheduler, one per core here)...
 SAFECALC_2W_PORT=$((SAFECALC_PORT + 1))
-start_safecalc safecalc-2w "$SAFECALC_2W_PORT" --workers 2
+start_safecalc -- safecalc-2w "$SAFECALC_2W_PORT" --workers 2
 safecalc_2w_pid=$started_pid
 # ...and without its per-connection CPU share, for the hostile client.
 SAFECALC_NOSHARE_PORT=$((SAFECALC_PORT + 2))
-start_safecalc safecalc-noshare "$SAFECALC_NOSHARE_PORT" --cpu-share 100
+start_safecalc -- safecalc-noshare "$SAFECALC_NOSHARE_PORT" --cpu-share 100
 safecalc_noshare_pid=$started_pid
-for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
-    sleep 0.1
-done
+wait_for_port "$REDIS_PORT"
 
 # -- throughput and latency ---------------------------------------------------
 echo "== load: N connections x pipeline P ($LOAD_RUNS runs)"
@@ -123,21 +101,17 @@ echo "== $IDLE_CONNECTIONS idle connections"
     --idle "$IDLE_CONNECTIONS" --server-pid "$redis_pid" | tee -a "$out/loadgen.txt"
 
 # -- chat fan-out -------------------------------------------------------------------
-if [ ${#chat_flags[@]} -gt 0 ]; then
-    # On the server without the CPU share: like the flood limit, it is
-    # meant for people, and relaying each line to 99 members is CPU the
-    # sender's connection would be charged for.
-    echo "== chat fan-out: a room of 100 (99 reading members and the sender)"
-    for _ in $(seq "$LOAD_RUNS"); do
-        "$loadgen" --label chat-100 --addr "127.0.0.1:$SAFECALC_NOSHARE_PORT" --chat-members 99 \
-            --chat-room bench -p 16 --seconds "$SECONDS_PER_RUN" | tee -a "$out/loadgen.txt"
-        "$loadgen" --label chat-100-stalled --addr "127.0.0.1:$SAFECALC_NOSHARE_PORT" --chat-members 98 \
-            --chat-stalled 1 --chat-room stalled -p 16 --seconds "$((SECONDS_PER_RUN * 3))" \
-            | tee -a "$out/loadgen.txt"
-    done
-else
-    echo "== chat fan-out: skipped, this safecalc has no chat mode"
-fi
+# On the server without the CPU share: like the flood limit, it is meant
+# for people, and relaying each line to 99 members is CPU the sender's
+# connection would be charged for.
+echo "== chat fan-out: a room of 100 (99 reading members and the sender)"
+for _ in $(seq "$LOAD_RUNS"); do
+    "$loadgen" --label chat-100 --addr "127.0.0.1:$SAFECALC_NOSHARE_PORT" --chat-members 99 \
+        --chat-room bench -p 16 --seconds "$SECONDS_PER_RUN" | tee -a "$out/loadgen.txt"
+    "$loadgen" --label chat-100-stalled --addr "127.0.0.1:$SAFECALC_NOSHARE_PORT" --chat-members 98 \
+        --chat-stalled 1 --chat-room stalled -p 16 --seconds "$((SECONDS_PER_RUN * 3))" \
+        | tee -a "$out/loadgen.txt"
+done
 
 cleanup
 pids=()

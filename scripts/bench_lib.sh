@@ -48,6 +48,35 @@ start_redis() {
     pids+=("$redis_pid")
 }
 
+# `[PREFIX...] --`, then a name, a port and safecalc's flags: starts
+# safecalc (chat's flood limit off: it only affects chat lines, and the
+# fan-out figures need it off) with its output in $out/NAME.out and .log,
+# and waits until it listens; sets started_pid.
+start_safecalc() {
+    local prefix=()
+    while [ "$1" != "--" ]; do prefix+=("$1"); shift; done
+    shift
+    local name=$1 port=$2
+    shift 2
+    "${prefix[@]}" target/release/safecalc --listen "127.0.0.1:$port" --max-connections 20000 \
+        --chat-rate 0 "$@" > "$out/$name.out" 2> "$out/$name.log" &
+    started_pid=$!
+    pids+=("$started_pid")
+    for _ in $(seq 100); do
+        grep -q 'safecalc listening on' "$out/$name.out" 2>/dev/null && break
+        sleep 0.1
+    done
+    grep -q 'safecalc listening on' "$out/$name.out" || { echo "$name did not start"; exit 1; }
+}
+
+# Waits (up to 10 s) until something accepts connections on loopback `port`.
+wait_for_port() {
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return
+        sleep 0.1
+    done
+}
+
 # The load grid: N = 1, 50, 1000 and P = 1, 16, LOAD_RUNS times over, each
 # figure for every server given as "label port mode pid" (mode: calc, echo
 # or ping), in turn, so that the servers' runs interleave.

@@ -31,15 +31,9 @@ loadgen=target/release/examples/loadgen
 source scripts/bench_lib.sh
 need_redis
 start_redis taskset -c 0 -- "$REDIS_PORT" "$out/redis.log"
-taskset -c 0 target/release/safecalc --listen "127.0.0.1:$SAFECALC_PORT" --max-connections 20000 \
-    --chat-rate 0 > "$out/safecalc.out" 2> "$out/safecalc.log" &
-safecalc_pid=$!
-pids+=("$safecalc_pid")
-for _ in $(seq 100); do
-    grep -q 'safecalc listening on' "$out/safecalc.out" 2>/dev/null \
-        && (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
-    sleep 0.1
-done
+start_safecalc taskset -c 0 -- safecalc "$SAFECALC_PORT"
+safecalc_pid=$started_pid
+wait_for_port "$REDIS_PORT"
 
 loadgen_prefix=(taskset -c 1)
 load_grid "calc $SAFECALC_PORT calc $safecalc_pid" \

@@ -400,16 +400,14 @@ impl Expr {
     /// `nodes` (a finished tree's, see [`Self::into_node_buffer`]): a
     /// calculator session parses line after line into the same buffer.
     pub(super) fn reusing(mut nodes: Vec<Node>, capacity: usize) -> Expr {
-        nodes.clear();
         if nodes.capacity() < capacity {
             // A fresh allocation is cheaper than growing (and copying).
-            nodes = Vec::with_capacity(capacity);
+            return Expr::with_capacity(capacity);
         }
+        nodes.clear();
         Expr {
             nodes,
-            names: Vec::new(),
-            big_ints: Vec::new(),
-            root: 0,
+            ..Expr::with_capacity(0)
         }
     }
 

@@ -68,14 +68,9 @@ impl Value {
     /// without the formatting machinery for machine-word ints and floats
     /// (the server makes one per line).
     pub fn repr(&self) -> String {
-        match self {
-            Value::Float(x) => float_repr(*x),
-            _ => {
-                let mut repr = String::new();
-                self.write_repr(&mut repr);
-                repr
-            }
-        }
+        let mut repr = String::new();
+        self.write_repr(&mut repr);
+        repr
     }
 
     /// Appends [`Self::repr`] to `out`: a caller that has a buffer to

@@ -123,9 +123,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         let len: usize = parts.iter().map(|part| part.len()).sum();
         let fits = self.replies.len() + len <= WRITE_BUFFER;
         if fits {
-            parts
-                .iter()
-                .for_each(|part| self.replies.extend_from_slice(part));
+            self.append(parts);
         }
         fits
     }
@@ -139,12 +137,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         }
         self.flush().await?;
         if !self.queue(parts) {
-            parts
-                .iter()
-                .for_each(|part| self.replies.extend_from_slice(part));
+            self.append(parts);
             self.flush().await?;
         }
         Ok(())
+    }
+
+    fn append(&mut self, parts: &[&[u8]]) {
+        for part in parts {
+            self.replies.extend_from_slice(part);
+        }
     }
 
     /// Sends everything queued.

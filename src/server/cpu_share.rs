@@ -5,11 +5,11 @@
 //! sends: one that pipelines them without pause keeps a whole core busy, and
 //! every other client served by that core waits behind it (the hostile-client
 //! benchmark in BENCHMARKS.md measured that). So each connection also gets a
-//! budget of CPU time, a token bucket counted in seconds: it refills at
-//! `share` seconds per second, holds at most `burst`, and the handler charges
-//! it the time each frame took. A connection that overdraws it pauses (reads
-//! nothing, so its own client's lines wait in TCP) until the budget is back
-//! at zero.
+//! budget of CPU time, a token bucket of nanoseconds: it refills at its
+//! share (`percent` ns of CPU per 100 ns), holds at most [`BURST`], and the
+//! handler charges it the time its frames took. A connection that overdraws
+//! it pauses (reads nothing, so its own client's lines wait in TCP) until
+//! the budget is back at zero.
 //!
 //! People typing, and programs sending ordinary lines, never come near it:
 //! handling a line like `1+2` takes about a tenth of a microsecond, and one

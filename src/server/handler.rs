@@ -176,7 +176,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
         };
         let relayed = &mut self.inbox.messages;
         let span = &self.span;
-        guards.run(self.connection.write_line(GREETING)).await?;
+        guards.send_line(&mut self.connection, GREETING).await?;
         let mut actions = Vec::new();
         let mut pacing = Pacing::new(self.cpu_share_percent);
         loop {
@@ -203,7 +203,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             };
             let frame = match next {
                 Next::Relayed(line) => {
-                    guards.run(self.connection.write_line(&line)).await?;
+                    guards.send_line(&mut self.connection, &line).await?;
                     continue;
                 }
                 Next::Frame(frame) => frame,
@@ -217,39 +217,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             // Nothing waited since the last frame ended: this one starts
             // where it ended (see `Pacing::start`).
             let started = pacing.start(!guards.take_waited());
-            let inline = if pacing.offload_next() {
-                match self.session.take_evaluation(frame) {
-                    Ok(mut evaluation) => {
-                        // Boxed: kept in line, this rare wait's state would
-                        // make every connection's task bigger.
-                        let done = Box::pin(guards.run(async {
-                            tokio::task::spawn_blocking(move || {
-                                super::cpu_share::in_background(|| evaluation.run());
-                                evaluation
-                            })
-                            .await
-                            .map_err(io::Error::other)
-                        }))
-                        .await?;
-                        self.session.finish_evaluation(done, &mut actions);
-                        None
-                    }
-                    Err(frame) => Some(frame),
-                }
+            let offloaded = if pacing.offload_next() {
+                self.session.take_evaluation(frame)
             } else {
-                Some(frame)
+                Err(frame)
             };
-            if let Some(frame) = inline {
-                self.session.handle(frame, &mut actions);
+            match offloaded {
+                Ok(mut evaluation) => {
+                    // Boxed: kept in line, this rare wait's state would make
+                    // every connection's task bigger.
+                    let done = Box::pin(guards.run(async {
+                        tokio::task::spawn_blocking(move || {
+                            super::cpu_share::in_background(|| evaluation.run());
+                            evaluation
+                        })
+                        .await
+                        .map_err(io::Error::other)
+                    }))
+                    .await?;
+                    self.session.finish_evaluation(done, &mut actions);
+                }
+                Err(frame) => self.session.handle(frame, &mut actions),
             }
             let spent = pacing.finish(started);
             for action in actions.drain(..) {
                 match action {
-                    Action::Send(line) => {
-                        if !self.connection.queue_line(&line) {
-                            guards.run(self.connection.write_line(&line)).await?;
-                        }
-                    }
+                    Action::Send(line) => guards.send_line(&mut self.connection, &line).await?,
                     Action::Telnet(bytes) => {
                         guards.run(self.connection.write_raw(&bytes)).await?;
                     }
@@ -326,10 +319,11 @@ enum Pace {
 
 impl Pacing {
     fn new(cpu_share_percent: u32) -> Pacing {
+        let now = std::time::Instant::now();
         Pacing {
-            cpu_share: CpuShare::new(cpu_share_percent, std::time::Instant::now()),
+            cpu_share: CpuShare::new(cpu_share_percent, now),
             last_was_heavy: false,
-            finished: std::time::Instant::now(),
+            finished: now,
             unbilled: Duration::ZERO,
         }
     }
@@ -373,7 +367,7 @@ impl Pacing {
                 return Pace::Pause(pause);
             }
         }
-        if spent >= HEAVY_FRAME {
+        if self.last_was_heavy {
             Pace::Yield
         } else {
             Pace::Go
@@ -437,12 +431,10 @@ impl Guards<'_, '_> {
         relayed: &mut tokio::sync::mpsc::Receiver<super::chat::Line>,
         connection: &mut Connection<S>,
     ) -> Result<Option<Next>, ConnectionError> {
-        self.frames_unchecked += 1;
-        if self.frames_unchecked >= FAST_STOP_CHECK_INTERVAL {
-            self.frames_unchecked = 0;
-            if self.stop.is_cancelled() {
-                return Err(self.stop_cause());
-            }
+        if counted_to(&mut self.frames_unchecked, FAST_STOP_CHECK_INTERVAL)
+            && self.stop.is_cancelled()
+        {
+            return Err(self.stop_cause());
         }
         if let Ok(line) = relayed.try_recv() {
             return Ok(Some(Next::Relayed(line)));
@@ -462,6 +454,20 @@ impl Guards<'_, '_> {
             poll
         })
         .await
+    }
+
+    /// Queues `line` for the client, and waits (as a step, see
+    /// [`Self::run`]) only when the reply buffer must be sent first: most
+    /// replies are a copy, without a step's bookkeeping.
+    async fn send_line<S: AsyncRead + AsyncWrite + Unpin>(
+        &mut self,
+        connection: &mut Connection<S>,
+        line: &str,
+    ) -> Result<(), ConnectionError> {
+        if connection.queue_line(line) {
+            return Ok(());
+        }
+        self.run(connection.write_line(line)).await
     }
 
     /// Whether some step waited since the last call.
@@ -486,7 +492,7 @@ impl Guards<'_, '_> {
     ) -> Result<T, ConnectionError> {
         let mut step = pin!(step);
         let mut deadline = None;
-        let mut stop_first = self.stop_check_due();
+        let mut stop_first = counted_to(&mut self.steps_unchecked, STOP_CHECK_INTERVAL);
         std::future::poll_fn(|cx| {
             // The stop token is looked at before the step on every
             // STOP_CHECK_INTERVAL-th step; otherwise only when the step has
@@ -520,17 +526,6 @@ impl Guards<'_, '_> {
         .await
     }
 
-    /// Counts a step; true on every [`STOP_CHECK_INTERVAL`]-th.
-    fn stop_check_due(&mut self) -> bool {
-        self.steps_unchecked += 1;
-        if self.steps_unchecked >= STOP_CHECK_INTERVAL {
-            self.steps_unchecked = 0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// Why the connection must stop, if it must; otherwise makes sure the
     /// task will be woken when it must.
     ///
@@ -557,4 +552,15 @@ impl Guards<'_, '_> {
             ConnectionError::Kicked
         }
     }
+}
+
+/// Counts one more into `counter`; true (and back to zero) on every
+/// `interval`-th.
+fn counted_to(counter: &mut u32, interval: u32) -> bool {
+    *counter += 1;
+    let due = *counter >= interval;
+    if due {
+        *counter = 0;
+    }
+    due
 }
