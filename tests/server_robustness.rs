@@ -215,6 +215,13 @@ async fn idle_clients_are_told_and_closed() {
         "error: idle for 1 s, closing the connection"
     );
     idle.expect_eof().await;
+    // Once it stops, it is idle too: the timer its requests kept moving
+    // still fires.
+    assert_eq!(
+        active.line().await,
+        "error: idle for 1 s, closing the connection"
+    );
+    active.expect_eof().await;
     server.stop().await;
 }
 

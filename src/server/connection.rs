@@ -100,6 +100,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         self.codec.decode(&mut self.buffer)
     }
 
+    /// Gives a line's buffer back to the codec for the next line (see
+    /// [`LineCodec::recycle`]), once its text has been used.
+    pub fn recycle(&mut self, line: String) {
+        self.codec.recycle(line.into_bytes());
+    }
+
     /// Queues `line` and its CR LF for sending if they fit the reply
     /// buffer, and says whether they did; if not, nothing is queued and
     /// [`Self::write_line`] will make room. Never waits.

@@ -169,7 +169,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             idle_timer: pin!(tokio::time::sleep(
                 self.idle_timeout.unwrap_or(Duration::ZERO)
             )),
+            idle_timer_armed: false,
             idle: self.idle_timeout,
+            recent: None,
             steps_unchecked: 0,
             frames_unchecked: 0,
             waited: false,
@@ -240,9 +242,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 Err(frame) => self.session.handle(frame, &mut actions),
             }
             let spent = pacing.finish(started);
+            guards.recent = Some(pacing.finished);
             for action in actions.drain(..) {
                 match action {
-                    Action::Send(line) => guards.send_line(&mut self.connection, &line).await?,
+                    Action::Send(line) => {
+                        guards.send_line(&mut self.connection, &line).await?;
+                        // Most replies are written in the request's own
+                        // buffer (the calculator's result, the echo).
+                        self.connection.recycle(line);
+                    }
                     Action::Telnet(bytes) => {
                         guards.run(self.connection.write_raw(&bytes)).await?;
                     }
@@ -265,7 +273,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 Pace::Go => {}
                 Pace::Yield => {
                     tokio::task::yield_now().await;
-                    guards.waited = true;
+                    guards.note_wait();
                 }
                 Pace::Pause(pause) => {
                     self.stats.record_cpu_pause();
@@ -406,7 +414,15 @@ struct Guards<'a, 'f> {
     /// Armed at most once per `idle` period: it may fire early (for an
     /// earlier wait's deadline), and is then moved to the current wait's.
     idle_timer: Pin<&'f mut Sleep>,
+    /// `idle_timer` has been polled since it was last set, so it is in
+    /// tokio's timer wheel with this task's waker, for a deadline no later
+    /// than any wait's from now on (see [`Self::run`]).
+    idle_timer_armed: bool,
     idle: Option<Duration>,
+    /// A clock reading taken since the task last waited (when the last
+    /// frame's handling ended), for the next wait's idle deadline: one
+    /// clock read less per request. `None` once the task has waited.
+    recent: Option<std::time::Instant>,
     /// Steps since the stop token was last looked at.
     steps_unchecked: u32,
     /// Frames taken by [`Self::ready_now`] since it last looked at the
@@ -450,7 +466,9 @@ impl Guards<'_, '_> {
         let mut budget = pin!(tokio::task::coop::consume_budget());
         std::future::poll_fn(|cx| {
             let poll = budget.as_mut().poll(cx);
-            self.waited |= poll.is_pending();
+            if poll.is_pending() {
+                self.note_wait();
+            }
             poll
         })
         .await
@@ -473,6 +491,22 @@ impl Guards<'_, '_> {
     /// Whether some step waited since the last call.
     fn take_waited(&mut self) -> bool {
         std::mem::take(&mut self.waited)
+    }
+
+    /// The task is about to wait (or just did, for a yield): what it knew
+    /// of the time is now out of date.
+    fn note_wait(&mut self) {
+        self.waited = true;
+        self.recent = None;
+    }
+
+    /// The deadline of a wait that starts now (see [`Self::recent`]).
+    fn idle_deadline(&mut self, limit: Duration) -> Instant {
+        let now = match self.recent.take() {
+            Some(recent) => Instant::from_std(recent),
+            None => Instant::now(),
+        };
+        now + limit
     }
 
     /// Runs one I/O step unless the server shuts down, the chat hub drops
@@ -510,17 +544,24 @@ impl Guards<'_, '_> {
                 return Poll::Ready(Err(stop));
             }
             if let Some(limit) = self.idle {
-                let deadline = *deadline.get_or_insert_with(|| Instant::now() + limit);
-                while self.idle_timer.as_mut().poll(cx).is_ready() {
-                    if Instant::now() >= deadline {
-                        return Poll::Ready(Err(ConnectionError::Idle(limit)));
+                let deadline = *deadline.get_or_insert_with(|| self.idle_deadline(limit));
+                // An armed timer that has not fired will wake the task when
+                // it does, and its deadline is no later than this wait's:
+                // nothing to do (polling it takes the task's budget and
+                // re-registers the waker, on every wait).
+                if !self.idle_timer_armed || self.idle_timer.is_elapsed() {
+                    while self.idle_timer.as_mut().poll(cx).is_ready() {
+                        if Instant::now() >= deadline {
+                            return Poll::Ready(Err(ConnectionError::Idle(limit)));
+                        }
+                        // Armed by an earlier wait: move it to this one's
+                        // deadline, and poll again to register the new time.
+                        self.idle_timer.as_mut().reset(deadline);
                     }
-                    // Armed by an earlier wait: move it to this one's
-                    // deadline, and poll again to register the new time.
-                    self.idle_timer.as_mut().reset(deadline);
+                    self.idle_timer_armed = true;
                 }
             }
-            self.waited = true;
+            self.note_wait();
             Poll::Pending
         })
         .await

@@ -80,7 +80,10 @@ pub fn simulate<'a>(config: &Config, reads: impl IntoIterator<Item = &'a [u8]>) 
             session.handle(frame, &mut actions);
             for action in actions.drain(..) {
                 match action {
-                    Action::Send(line) => push_line(&mut output, &line),
+                    Action::Send(line) => {
+                        push_line(&mut output, &line);
+                        codec.recycle(line.into_bytes());
+                    }
                     Action::Telnet(bytes) => output.extend_from_slice(&bytes),
                     Action::Close => return output,
                 }
