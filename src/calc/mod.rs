@@ -102,15 +102,7 @@ pub struct Session {
     /// `_`: kept out of the map because every expression sets it, and a
     /// hashed insert per line was a measurable part of serving `1+2`.
     last_result: Option<Value>,
-    /// The last short line's tree nodes, for the next line's tree: one
-    /// allocation less per line (see [`MAX_SPARE_NODES`]).
-    spare_nodes: Vec<ast::Node>,
 }
-
-/// A session keeps its last tree's node buffer only up to as many nodes as
-/// fit in 1 KiB (a line of about 20 bytes reserves that many), so that an
-/// idle connection does not keep a long line's buffer.
-const MAX_SPARE_NODES: usize = 1024 / std::mem::size_of::<ast::Node>();
 
 /// What an expression of a session sees: its named variables and `_`.
 struct SessionVariables<'s> {
@@ -142,7 +134,6 @@ impl Session {
             limits,
             variables: HashMap::new(),
             last_result: None,
-            spare_nodes: Vec::new(),
         }
     }
 
@@ -161,15 +152,8 @@ impl Session {
     /// An expression's value becomes `_`; an assignment binds the name and
     /// returns the value (leaving `_` alone, as Python's REPL does).
     pub fn eval(&mut self, input: &str) -> CalcResult<Value> {
-        let nodes = std::mem::take(&mut self.spare_nodes);
-        let statement = parser::parse_statement_reusing(input, &self.limits, nodes)?;
-        let result = self.execute(&statement);
-        let (Statement::Expr(tree) | Statement::Assign { value: tree, .. }) = statement;
-        let nodes = tree.into_node_buffer();
-        if nodes.capacity() <= MAX_SPARE_NODES {
-            self.spare_nodes = nodes;
-        }
-        result
+        let statement = parser::parse_statement(input, &self.limits)?;
+        self.execute(&statement)
     }
 
     /// Executes a parsed statement.

@@ -48,27 +48,6 @@ use super::number::{Int, Meter};
 /// Parses one line into a statement, enforcing `limits` on input length,
 /// nesting depth and the size of integer literals.
 pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
-    parse_into(input, limits, Expr::with_capacity)
-}
-
-/// [`parse_statement`], building the tree in `nodes`' allocation (see
-/// [`Expr::reusing`]).
-pub fn parse_statement_reusing(
-    input: &str,
-    limits: &Limits,
-    nodes: Vec<Node>,
-) -> CalcResult<Statement> {
-    parse_into(input, limits, |capacity| Expr::reusing(nodes, capacity))
-}
-
-/// Parses `input` into the empty tree `tree` makes for the number of nodes
-/// to reserve.
-#[inline(always)]
-fn parse_into(
-    input: &str,
-    limits: &Limits,
-    tree: impl FnOnce(usize) -> Expr,
-) -> CalcResult<Statement> {
     if input.len() > limits.max_input_bytes {
         return Err(CalcError::InputTooLong {
             max: limits.max_input_bytes,
@@ -77,7 +56,7 @@ fn parse_into(
     let parser = Grammar {
         limits,
         depth: Cell::new(0),
-        tree: RefCell::new(tree(initial_nodes(input))),
+        tree: RefCell::new(Expr::recycled(initial_nodes(input))),
     };
     match parser.statement(input) {
         Ok((_, statement)) => Ok(statement),

@@ -249,7 +249,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                         guards.send_line(&mut self.connection, &line).await?;
                         // Most replies are written in the request's own
                         // buffer (the calculator's result, the echo).
-                        self.connection.recycle(line);
+                        super::codec::recycle_line(line);
                     }
                     Action::Telnet(bytes) => {
                         guards.run(self.connection.write_raw(&bytes)).await?;

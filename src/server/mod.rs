@@ -82,7 +82,7 @@ pub fn simulate<'a>(config: &Config, reads: impl IntoIterator<Item = &'a [u8]>) 
                 match action {
                     Action::Send(line) => {
                         push_line(&mut output, &line);
-                        codec.recycle(line.into_bytes());
+                        codec::recycle_line(line);
                     }
                     Action::Telnet(bytes) => output.extend_from_slice(&bytes),
                     Action::Close => return output,
