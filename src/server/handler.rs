@@ -28,6 +28,7 @@
 //! fills, and the hub drops it and cancels [`Inbox::kicked`], which ends
 //! whatever wait the handler is in.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
@@ -67,6 +68,18 @@ const STOP_CHECK_INTERVAL: u32 = 16;
 /// at the token (a lock) stays a small part of them. Tokio's cooperative
 /// budget makes a task yield about this often, too.
 const FAST_STOP_CHECK_INTERVAL: u32 = 128;
+
+thread_local! {
+    /// An empty list for a frame's actions, for the next frame handled on
+    /// this thread: one list that every frame uses stays in the CPU's cache
+    /// (as the buffers of [`Connection`] do), and an idle connection holds
+    /// none.
+    static SPARE_ACTIONS: Cell<Vec<Action>> = const { Cell::new(Vec::new()) };
+}
+
+/// The longest action list kept for the next frame (most frames have one
+/// action; `/help` has a few dozen, and its list is freed).
+const MAX_SPARE_ACTIONS: usize = 16;
 
 /// Why a connection ended other than by the client's wish.
 #[derive(Debug, Error)]
@@ -179,18 +192,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
         let relayed = &mut self.inbox.messages;
         let span = &self.span;
         guards.send_line(&mut self.connection, GREETING).await?;
-        let mut actions = Vec::new();
         let mut pacing = Pacing::new(self.cpu_share_percent);
         loop {
-            let next = match guards.ready_now(relayed, &mut self.connection)? {
-                Some(next) => next,
-                None => {
-                    // Only members in chat mode are sent lines; for the
-                    // others, not waiting on the inbox saves registering
-                    // with it for every wait. (What a member was sent
-                    // before it left chat, `ready_now` still delivers.)
-                    let chatting = self.session.mode() == Mode::Chat;
-                    guards
+            let chatted = self.session.has_chatted();
+            let next =
+                match guards.ready_now(chatted.then_some(&mut *relayed), &mut self.connection)? {
+                    Some(next) => next,
+                    None => {
+                        // Only members in chat mode are sent lines; for the
+                        // others, not waiting on the inbox saves registering
+                        // with it for every wait. (What a member was sent
+                        // before it left chat, `ready_now` still delivers.)
+                        let chatting = self.session.mode() == Mode::Chat;
+                        guards
                         .run(async {
                             tokio::select! {
                                 biased;
@@ -201,8 +215,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                             }
                         })
                         .await?
-                }
-            };
+                    }
+                };
             let frame = match next {
                 Next::Relayed(line) => {
                     guards.send_line(&mut self.connection, &line).await?;
@@ -219,6 +233,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             // Nothing waited since the last frame ended: this one starts
             // where it ended (see `Pacing::start`).
             let started = pacing.start(!guards.take_waited());
+            let mut actions = SPARE_ACTIONS.try_with(Cell::take).unwrap_or_default();
             let offloaded = if pacing.offload_next() {
                 self.session.take_evaluation(frame)
             } else {
@@ -260,6 +275,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                         return Ok(Ended::Quit);
                     }
                 }
+            }
+            if actions.capacity() <= MAX_SPARE_ACTIONS {
+                let _ = SPARE_ACTIONS.try_with(|slot| slot.set(actions));
             }
             // Frames already in the read buffer decode without touching the
             // socket, so a client pipelining chat lines could run for
@@ -434,7 +452,9 @@ struct Guards<'a, 'f> {
 
 impl Guards<'_, '_> {
     /// What the handler would wait for next, if it is already there: a
-    /// relayed chat line, or a complete frame in the read buffer.
+    /// relayed chat line (if the member may have any: `relayed` is `None`
+    /// for a session that never chatted, which saves looking at its
+    /// channel), or a complete frame in the read buffer.
     ///
     /// Most frames of a pipelining client are in the buffer already, and
     /// checking for them directly is cheaper than the `select!` of
@@ -444,7 +464,7 @@ impl Guards<'_, '_> {
     /// [`FAST_STOP_CHECK_INTERVAL`] looks at the stop token first.
     fn ready_now<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        relayed: &mut tokio::sync::mpsc::Receiver<super::chat::Line>,
+        relayed: Option<&mut tokio::sync::mpsc::Receiver<super::chat::Line>>,
         connection: &mut Connection<S>,
     ) -> Result<Option<Next>, ConnectionError> {
         if counted_to(&mut self.frames_unchecked, FAST_STOP_CHECK_INTERVAL)
@@ -452,7 +472,9 @@ impl Guards<'_, '_> {
         {
             return Err(self.stop_cause());
         }
-        if let Ok(line) = relayed.try_recv() {
+        if let Some(relayed) = relayed
+            && let Ok(line) = relayed.try_recv()
+        {
             return Ok(Some(Next::Relayed(line)));
         }
         Ok(connection

@@ -78,6 +78,8 @@ pub struct Session {
     pub(super) chat: ChatMember,
     /// The session has ended; further input is ignored.
     closed: bool,
+    /// The session has been in chat mode (see [`Self::has_chatted`]).
+    chatted: bool,
 }
 
 impl Session {
@@ -90,6 +92,7 @@ impl Session {
             stats,
             chat,
             closed: false,
+            chatted: false,
         }
     }
 
@@ -104,6 +107,14 @@ impl Session {
             self.chat.part();
         }
         self.mode = mode;
+        self.chatted |= mode == Mode::Chat;
+    }
+
+    /// Whether the session has ever been in chat mode. Until it has, no
+    /// line can have been relayed to it: the hub delivers only to members
+    /// in a room, and only chat mode is in one.
+    pub fn has_chatted(&self) -> bool {
+        self.chatted
     }
 
     /// Leaves the chat hub for good, telling the room `why` (the connection
