@@ -91,7 +91,7 @@ thread_local! {
 const MAX_SPARE_NODES: usize = 1024 / std::mem::size_of::<Node>();
 
 impl Drop for Expr {
-    /// Gives a small node buffer to [`SPARE_NODES`].
+    /// Gives a small node buffer to `SPARE_NODES`.
     fn drop(&mut self) {
         let capacity = self.nodes.capacity();
         if capacity == 0 || capacity > MAX_SPARE_NODES {

@@ -107,7 +107,7 @@ thread_local! {
 
 /// Gives the buffer of a [`Frame::Line`] back once its text has been used
 /// (or of a reply written over it), for the next line decoded on this
-/// thread; a buffer over [`RECYCLED_LINE_BYTES`] is freed instead.
+/// thread; a buffer over `RECYCLED_LINE_BYTES` (128) is freed instead.
 pub fn recycle_line(line: String) {
     let mut buffer = line.into_bytes();
     if buffer.capacity() == 0 || buffer.capacity() > RECYCLED_LINE_BYTES {

@@ -16,7 +16,7 @@
 //!   most one read's worth of unparsed bytes, whatever the client sends.
 //! * A connection holds a read buffer and a reply buffer only while they
 //!   hold bytes: empty, they go back to a spare slot of the thread
-//!   ([`SPARE_READ_BUFFER`], [`SPARE_REPLY_BUFFER`]) for the next connection
+//!   (`SPARE_READ_BUFFER`, `SPARE_REPLY_BUFFER`) for the next connection
 //!   the thread serves. An idle connection then holds neither (2 KiB less
 //!   each), and with thousands of clients, the one pair of buffers every
 //!   request goes through stays in the CPU's cache, where a pair per
@@ -215,7 +215,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     }
 
     /// Flushes, shuts down the sending side, and waits for the client to
-    /// close its side, dropping up to [`LINGER_BYTES`] of further input.
+    /// close its side, dropping up to `LINGER_BYTES` (64 KiB) of further input.
     ///
     /// Closing a socket that still has unread input makes the kernel send a
     /// reset, which can destroy the goodbye the client has not read yet; a

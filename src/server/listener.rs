@@ -100,7 +100,7 @@ impl Server {
     /// so that the caller can learn the address (port 0) before serving.
     ///
     /// The socket is made by hand rather than with `TcpListener::bind`, to
-    /// ask for a deeper accept queue than its 128 (see [`LISTEN_BACKLOG`]).
+    /// ask for a deeper accept queue than its 128 (see `LISTEN_BACKLOG`).
     pub async fn bind(
         addr: impl ToSocketAddrs + std::fmt::Display,
         config: Config,

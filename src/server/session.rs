@@ -17,7 +17,7 @@
 //! 4. anything else goes to the current [`Mode`].
 //!
 //! Chat mode (issue 4) is a [`Mode`] variant, an arm in
-//! [`Session::handle_text`] and command rows. Lines for *other* connections
+//! `Session::handle_text` and command rows. Lines for *other* connections
 //! do not pass through [`Action`]s: the session's [`ChatMember`] hands them
 //! to the shared [`ChatHub`](super::chat::ChatHub) in a synchronous call,
 //! which queues them for their recipients' handlers. So the session stays
