@@ -17,11 +17,11 @@
 //! * A connection holds a read buffer and a reply buffer only while they
 //!   hold bytes: empty, they go back to a spare slot of the thread
 //!   (`SPARE_READ_BUFFER`, `SPARE_REPLY_BUFFER`) for the next connection
-//!   the thread serves. An idle connection then holds neither (2 KiB less
-//!   each), and with thousands of clients, the one pair of buffers every
-//!   request goes through stays in the CPU's cache, where a pair per
-//!   connection would be cold by the time that connection's next request
-//!   comes.
+//!   the thread serves. An idle connection then holds neither (their
+//!   2 KiB of capacity), and with thousands of clients, the one pair of
+//!   buffers every request goes through stays in the CPU's cache, where a
+//!   pair per connection would be cold by the time that connection's next
+//!   request comes.
 
 use std::cell::Cell;
 use std::future::Future;

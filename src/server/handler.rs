@@ -194,17 +194,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
         guards.send_line(&mut self.connection, GREETING).await?;
         let mut pacing = Pacing::new(self.cpu_share_percent);
         loop {
-            let chatted = self.session.has_chatted();
-            let next =
-                match guards.ready_now(chatted.then_some(&mut *relayed), &mut self.connection)? {
-                    Some(next) => next,
-                    None => {
-                        // Only members in chat mode are sent lines; for the
-                        // others, not waiting on the inbox saves registering
-                        // with it for every wait. (What a member was sent
-                        // before it left chat, `ready_now` still delivers.)
-                        let chatting = self.session.mode() == Mode::Chat;
-                        guards
+            // Until a session has chatted, no line can have been relayed
+            // to it: its channel is not looked at.
+            let relayed_now = self.session.has_chatted().then_some(&mut *relayed);
+            let next = match guards.ready_now(relayed_now, &mut self.connection)? {
+                Some(next) => next,
+                None => {
+                    // Only members in chat mode are sent lines; for the
+                    // others, not waiting on the inbox saves registering
+                    // with it for every wait. (What a member was sent
+                    // before it left chat, `ready_now` still delivers.)
+                    let chatting = self.session.mode() == Mode::Chat;
+                    guards
                         .run(async {
                             tokio::select! {
                                 biased;
@@ -215,8 +216,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                             }
                         })
                         .await?
-                    }
-                };
+                }
+            };
             let frame = match next {
                 Next::Relayed(line) => {
                     guards.send_line(&mut self.connection, &line).await?;
