@@ -20,6 +20,7 @@ pub mod calc;
 /// panics when a property is violated.
 pub mod fuzzing;
 pub mod server;
+mod spare;
 
 /// The TCP port the service listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7878;

@@ -129,9 +129,9 @@ fn python_oracle() {
     }
 }
 
-/// A calculator session builds each line's tree in the buffer of the line
-/// before (when that one was short): replaying the fixture line after line
-/// through one session gives what each line gives alone. Lines that name
+/// Each line's tree is built in the node buffer of the tree dropped before
+/// it on the same thread (when that one was short): replaying the fixture
+/// line after line through one session gives what each line gives alone. Lines that name
 /// `_` (the session's last result) or assign are left out: those mean
 /// something else in a session.
 #[test]

@@ -40,6 +40,7 @@ use std::fmt;
 use super::builtins::{Builtin, Constant};
 use super::format::float_repr;
 use super::number::Int;
+use crate::spare;
 
 /// One line: an expression, or an assignment to a variable.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,14 +76,8 @@ pub struct Expr {
 thread_local! {
     /// The node buffer of the last small tree dropped on this thread, empty,
     /// for the next tree the parser builds ([`Expr::recycled`]): one
-    /// allocation and free less per line.
-    ///
-    /// Per thread, not per calculator session: a server thread serves
-    /// thousands of sessions, and one buffer that every line on the thread
-    /// uses stays in the CPU's cache, where one per session would be cold
-    /// by the time that session's next line comes (measured: with 1,000
-    /// clients, per-session buffers cost more time than the allocation they
-    /// saved). It also holds no memory for idle sessions.
+    /// allocation and free less per line, in memory the cache still holds
+    /// (see `crate::spare`).
     static SPARE_NODES: Cell<Vec<Node>> = const { Cell::new(Vec::new()) };
 }
 
@@ -99,8 +94,7 @@ impl Drop for Expr {
         }
         let mut nodes = std::mem::take(&mut self.nodes);
         nodes.clear();
-        // After the thread's locals are gone, the buffer is simply freed.
-        let _ = SPARE_NODES.try_with(|slot| slot.set(nodes));
+        spare::give(&SPARE_NODES, nodes);
     }
 }
 
@@ -433,15 +427,11 @@ impl Expr {
     /// the last small tree dropped on this thread if that has room (see
     /// [`SPARE_NODES`]).
     pub(super) fn recycled(capacity: usize) -> Expr {
-        let Ok(spare) = SPARE_NODES.try_with(Cell::take) else {
+        // A spare too small is kept for a shorter line: a fresh allocation
+        // is cheaper than growing it (and copying).
+        let Some(spare) = spare::take_if(&SPARE_NODES, |s| s.capacity() >= capacity) else {
             return Expr::with_capacity(capacity);
         };
-        if spare.capacity() < capacity {
-            // Kept for a shorter line; a fresh allocation is cheaper than
-            // growing (and copying).
-            let _ = SPARE_NODES.try_with(|slot| slot.set(spare));
-            return Expr::with_capacity(capacity);
-        }
         Expr {
             nodes: spare,
             names: Vec::new(),

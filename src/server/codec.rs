@@ -28,6 +28,8 @@ use std::io;
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::Decoder;
 
+use crate::spare;
+
 /// Telnet "Interpret As Command": starts every telnet command.
 pub const IAC: u8 = 255;
 /// Telnet: refuse (or confirm the end of) an option on the sender's side.
@@ -93,29 +95,24 @@ const RECYCLED_LINE_BYTES: usize = 128;
 
 thread_local! {
     /// A finished line's buffer, empty, for the next line a codec on this
-    /// thread assembles ([`LineCodec::line_buffer`]).
-    ///
+    /// thread assembles ([`LineCodec::line_buffer`]; see `crate::spare`).
     /// Without it, every line allocates its buffer anew and frees it after
     /// the reply, which for a short request was a tenth of the server's own
-    /// instructions. One buffer per thread rather than per connection: a
-    /// thread serves thousands of connections, and the buffer all their
-    /// lines go through stays in the CPU's cache (a buffer per connection
-    /// measured slower with 1,000 clients than allocating), and an idle
-    /// connection holds none.
+    /// instructions.
     static SPARE_LINE: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// Gives the buffer of a [`Frame::Line`] back once its text has been used
 /// (or of a reply written over it), for the next line decoded on this
 /// thread; a buffer over `RECYCLED_LINE_BYTES` (128) is freed instead.
+#[inline]
 pub fn recycle_line(line: String) {
     let mut buffer = line.into_bytes();
     if buffer.capacity() == 0 || buffer.capacity() > RECYCLED_LINE_BYTES {
         return;
     }
     buffer.clear();
-    // After the thread's locals are gone, the buffer is simply freed.
-    let _ = SPARE_LINE.try_with(|slot| slot.set(buffer));
+    spare::give(&SPARE_LINE, buffer);
 }
 
 /// A set of telnet option codes, to refuse each option only once.
@@ -180,13 +177,10 @@ impl LineCodec {
     /// spare buffer (see [`recycle_line`]) if it is within the line limit.
     fn line_buffer(&mut self) -> &mut Vec<u8> {
         if self.line.capacity() == 0
-            && let Ok(spare) = SPARE_LINE.try_with(Cell::take)
+            && let Some(spare) =
+                spare::take_if(&SPARE_LINE, |s| s.capacity() <= self.max_line_bytes)
         {
-            if spare.capacity() <= self.max_line_bytes {
-                self.line = spare;
-            } else {
-                let _ = SPARE_LINE.try_with(|slot| slot.set(spare));
-            }
+            self.line = spare;
         }
         &mut self.line
     }

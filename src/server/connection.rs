@@ -15,13 +15,10 @@
 //!   (the codec keeps at most one line's worth), so each connection holds at
 //!   most one read's worth of unparsed bytes, whatever the client sends.
 //! * A connection holds a read buffer and a reply buffer only while they
-//!   hold bytes: empty, they go back to a spare slot of the thread
-//!   (`SPARE_READ_BUFFER`, `SPARE_REPLY_BUFFER`) for the next connection
-//!   the thread serves. An idle connection then holds neither (their
-//!   2 KiB of capacity), and with thousands of clients, the one pair of
-//!   buffers every request goes through stays in the CPU's cache, where a
-//!   pair per connection would be cold by the time that connection's next
-//!   request comes.
+//!   hold bytes: empty, they go back to the thread's spare slots
+//!   (`SPARE_READ_BUFFER`, `SPARE_REPLY_BUFFER`; see `crate::spare`) for
+//!   the next connection the thread serves. An idle connection holds
+//!   neither (their 2 KiB of capacity).
 
 use std::cell::Cell;
 use std::future::Future;
@@ -34,6 +31,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::Decoder;
 
 use super::codec::{Frame, LineCodec};
+use crate::spare;
 
 /// Bytes asked for per read. Small, since the server holds one per client.
 const READ_CHUNK: usize = 1024;
@@ -114,15 +112,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// (see the [module docs](self)).
     fn poll_read_more(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if self.buffer.capacity() == 0
-            && let Ok(Some(spare)) = SPARE_READ_BUFFER.try_with(Cell::take)
+            && let Some(spare) = spare::take(&SPARE_READ_BUFFER)
         {
             self.buffer = spare;
         }
         self.buffer.reserve(READ_CHUNK);
         let poll = pin!(self.stream.read_buf(&mut self.buffer)).poll(cx);
         if poll.is_pending() && self.buffer.is_empty() {
-            let spare = std::mem::take(&mut self.buffer);
-            let _ = SPARE_READ_BUFFER.try_with(|slot| slot.set(Some(spare)));
+            spare::give(&SPARE_READ_BUFFER, Some(std::mem::take(&mut self.buffer)));
         }
         poll
     }
@@ -182,10 +179,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 
     fn append(&mut self, parts: &[&[u8]]) {
         if self.replies.capacity() == 0 {
-            self.replies = match SPARE_REPLY_BUFFER.try_with(Cell::take) {
-                Ok(spare) if spare.capacity() > 0 => spare,
-                _ => Vec::with_capacity(WRITE_BUFFER),
-            };
+            self.replies = spare::take_if(&SPARE_REPLY_BUFFER, |s| s.capacity() > 0)
+                .unwrap_or_else(|| Vec::with_capacity(WRITE_BUFFER));
         }
         for part in parts {
             self.replies.extend_from_slice(part);
@@ -208,8 +203,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         // the buffer to the thread (see the module docs).
         if self.replies.capacity() > 0 {
             self.replies.shrink_to(WRITE_BUFFER);
-            let spare = std::mem::take(&mut self.replies);
-            let _ = SPARE_REPLY_BUFFER.try_with(|slot| slot.set(spare));
+            spare::give(&SPARE_REPLY_BUFFER, std::mem::take(&mut self.replies));
         }
         self.stream.flush().await
     }
@@ -242,13 +236,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 mod tests {
     use std::time::Duration;
 
+    use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
+
     use super::*;
+
+    /// A connection (lines of at most 16 bytes) over an in-memory pipe, and
+    /// the client's two ends of it.
+    fn connected() -> (
+        Connection<DuplexStream>,
+        ReadHalf<DuplexStream>,
+        WriteHalf<DuplexStream>,
+    ) {
+        let (client, server) = tokio::io::duplex(64);
+        let (client_read, client_write) = tokio::io::split(client);
+        (Connection::new(server, 16), client_read, client_write)
+    }
 
     #[tokio::test]
     async fn frames_in_lines_out_over_a_pipe() {
-        let (client, server) = tokio::io::duplex(64);
-        let mut conn = Connection::new(server, 16);
-        let (mut client_read, mut client_write) = tokio::io::split(client);
+        let (mut conn, mut client_read, mut client_write) = connected();
         client_write.write_all(b"one\r\ntwo\n").await.unwrap();
         client_write.shutdown().await.unwrap();
         assert_eq!(
@@ -270,9 +276,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_connection_holds_no_buffers_and_the_next_one_reuses_them() {
-        let (client, server) = tokio::io::duplex(64);
-        let mut conn = Connection::new(server, 16);
-        let (mut client_read, mut client_write) = tokio::io::split(client);
+        let (mut conn, mut client_read, mut client_write) = connected();
         client_write.write_all(b"one\n").await.unwrap();
         assert_eq!(
             conn.read_frame().await.unwrap(),
@@ -291,9 +295,7 @@ mod tests {
         assert_eq!(&reply, b"1\r\n");
 
         // Another connection on this thread takes them.
-        let (other_client, other_server) = tokio::io::duplex(64);
-        let mut other = Connection::new(other_server, 16);
-        let (_other_read, mut other_write) = tokio::io::split(other_client);
+        let (mut other, _other_read, mut other_write) = connected();
         other_write.write_all(b"two\n").await.unwrap();
         assert_eq!(
             other.read_frame().await.unwrap(),

@@ -47,6 +47,7 @@ use super::connection::Connection;
 use super::cpu_share::CpuShare;
 use super::session::{Action, GREETING, Mode, Session};
 use super::stats::Stats;
+use crate::spare;
 
 /// A frame that takes at least this long is heavy (see [`Pacing`]). Cheap
 /// lines take a few microseconds.
@@ -71,9 +72,7 @@ const FAST_STOP_CHECK_INTERVAL: u32 = 128;
 
 thread_local! {
     /// An empty list for a frame's actions, for the next frame handled on
-    /// this thread: one list that every frame uses stays in the CPU's cache
-    /// (as the buffers of [`Connection`] do), and an idle connection holds
-    /// none.
+    /// this thread (see `crate::spare`).
     static SPARE_ACTIONS: Cell<Vec<Action>> = const { Cell::new(Vec::new()) };
 }
 
@@ -187,7 +186,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             recent: None,
             steps_unchecked: 0,
             frames_unchecked: 0,
-            waited: false,
         };
         let relayed = &mut self.inbox.messages;
         let span = &self.span;
@@ -231,10 +229,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 return Ok(Ended::Eof);
             };
             trace!(parent: span, ?frame, "frame");
-            // Nothing waited since the last frame ended: this one starts
-            // where it ended (see `Pacing::start`).
-            let started = pacing.start(!guards.take_waited());
-            let mut actions = SPARE_ACTIONS.try_with(Cell::take).unwrap_or_default();
+            // A frame that follows the last without a wait in between is
+            // timed from where that one ended: a clock read less per
+            // pipelined line, and the connection is charged for the work
+            // in between (writing the last replies, decoding this frame).
+            let started = guards.recent.unwrap_or_else(std::time::Instant::now);
+            let mut actions = spare::take(&SPARE_ACTIONS);
             let offloaded = if pacing.offload_next() {
                 self.session.take_evaluation(frame)
             } else {
@@ -278,7 +278,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 }
             }
             if actions.capacity() <= MAX_SPARE_ACTIONS {
-                let _ = SPARE_ACTIONS.try_with(|slot| slot.set(actions));
+                spare::give(&SPARE_ACTIONS, actions);
             }
             // Frames already in the read buffer decode without touching the
             // socket, so a client pipelining chat lines could run for
@@ -361,20 +361,6 @@ impl Pacing {
         self.last_was_heavy
     }
 
-    /// When a frame's handling starts.
-    ///
-    /// A frame `continued` from the last (the task has not waited since
-    /// that one ended) is timed from the end of the last, which saves a
-    /// clock read per pipelined line and charges the connection for the
-    /// work in between (writing the last replies, decoding this frame).
-    fn start(&self, continued: bool) -> std::time::Instant {
-        if continued {
-            self.finished
-        } else {
-            std::time::Instant::now()
-        }
-    }
-
     /// Ends a frame's handling that began at `started`; returns its time.
     fn finish(&mut self, started: std::time::Instant) -> Duration {
         self.finished = std::time::Instant::now();
@@ -438,17 +424,15 @@ struct Guards<'a, 'f> {
     /// than any wait's from now on (see [`Self::run`]).
     idle_timer_armed: bool,
     idle: Option<Duration>,
-    /// A clock reading taken since the task last waited (when the last
-    /// frame's handling ended), for the next wait's idle deadline: one
-    /// clock read less per request. `None` once the task has waited.
+    /// When the last frame's handling ended, until the task waits: the
+    /// next frame's start and the next wait's idle deadline count from it,
+    /// a clock read less for each. `None` once the task has waited.
     recent: Option<std::time::Instant>,
     /// Steps since the stop token was last looked at.
     steps_unchecked: u32,
     /// Frames taken by [`Self::ready_now`] since it last looked at the
     /// stop token.
     frames_unchecked: u32,
-    /// Some step had to wait since [`Self::take_waited`] was last called.
-    waited: bool,
 }
 
 impl Guards<'_, '_> {
@@ -511,25 +495,15 @@ impl Guards<'_, '_> {
         self.run(connection.write_line(line)).await
     }
 
-    /// Whether some step waited since the last call.
-    fn take_waited(&mut self) -> bool {
-        std::mem::take(&mut self.waited)
-    }
-
     /// The task is about to wait (or just did, for a yield): what it knew
     /// of the time is now out of date.
     fn note_wait(&mut self) {
-        self.waited = true;
         self.recent = None;
     }
 
     /// The deadline of a wait that starts now (see [`Self::recent`]).
-    fn idle_deadline(&mut self, limit: Duration) -> Instant {
-        let now = match self.recent.take() {
-            Some(recent) => Instant::from_std(recent),
-            None => Instant::now(),
-        };
-        now + limit
+    fn idle_deadline(&self, limit: Duration) -> Instant {
+        self.recent.map_or_else(Instant::now, Instant::from_std) + limit
     }
 
     /// Runs one I/O step unless the server shuts down, the chat hub drops

@@ -215,11 +215,9 @@ impl Session {
     /// Gives the calculator back and replies as [`Self::handle`] would have.
     pub fn finish_evaluation(&mut self, done: Evaluation, out: &mut Vec<Action>) {
         self.calc = done.calculator;
-        match done.result {
-            Some(Ok(())) => out.push(Action::Send(done.line)),
-            Some(Err(e)) => self.error(out, e),
-            // Never run: as if the line had never come.
-            None => {}
+        // Never run (`None`): as if the line had never come.
+        if let Some(result) = done.result {
+            self.reply_to_evaluation(result, done.line, out);
         }
     }
 
@@ -243,16 +241,26 @@ impl Session {
     /// [`Limits`](calc::Limits) bound the work of any one line, so it never
     /// holds a runtime thread for long.
     pub(super) fn evaluate(&mut self, expr: &str, out: &mut Vec<Action>) {
-        match self.calc.eval(expr) {
-            Ok(value) => out.push(Action::Send(value.repr())),
-            Err(e) => self.error(out, e),
-        }
+        self.evaluate_line(expr.to_string(), out);
     }
 
     /// [`Self::evaluate`] for a line the session owns: the reply is written
     /// into the line's own buffer, which saves an allocation per line.
     fn evaluate_line(&mut self, mut line: String, out: &mut Vec<Action>) {
-        match evaluate_into(&mut self.calc, &mut line) {
+        let result = evaluate_into(&mut self.calc, &mut line);
+        self.reply_to_evaluation(result, line, out);
+    }
+
+    /// The reply to an evaluation: `line`, which [`evaluate_into`] has
+    /// made the value, or the error.
+    #[inline]
+    fn reply_to_evaluation(
+        &self,
+        result: calc::CalcResult<()>,
+        line: String,
+        out: &mut Vec<Action>,
+    ) {
+        match result {
             Ok(()) => out.push(Action::Send(line)),
             Err(e) => self.error(out, e),
         }
@@ -307,6 +315,7 @@ impl LineKind<'_> {
 
 /// Evaluates `line` with `calculator` and replaces it with the value's
 /// `repr`, or leaves it and gives the error.
+#[inline]
 fn evaluate_into(calculator: &mut calc::Session, line: &mut String) -> calc::CalcResult<()> {
     let value = calculator.eval(line)?;
     line.clear();
