@@ -5,10 +5,10 @@
 //! "Nothing else arrived" is checked without timing: [`Chatter::sync`]
 //! sends `/echo` with a fresh token and collects every line up to its
 //! echo. A line relayed to a member is queued (under the hub's lock) while
-//! the *sender's* line is handled, and a handler writes queued lines before
-//! reading its client's next line, so once the sender has seen its own
-//! sync echo, anything meant for the receiver comes before the receiver's
-//! sync echo.
+//! the *sender's* line is handled, and a handler writes every line queued
+//! before it read its client's next line ahead of that line's reply, so
+//! once the sender has seen its own sync echo, anything meant for the
+//! receiver comes before the receiver's sync echo.
 
 mod server_support;
 

@@ -23,8 +23,10 @@
 //! The inbox goes first (`biased`): a client's own next line is read only
 //! when nothing relayed is waiting, so a member who floods a busy room is
 //! slowed by its own incoming traffic instead of letting its inbox grow.
-//! The client's own replies keep the rule above (written before the next
-//! frame is read). If the client does not read, its writes wait, its inbox
+//! Every line queued before a frame is read is written before that frame's
+//! replies: a client sees what the room said before its own line was
+//! answered, in that order. The client's own replies keep the rule above
+//! (written before the next frame is read). If the client does not read, its writes wait, its inbox
 //! fills, and the hub drops it and cancels [`Inbox::kicked`], which ends
 //! whatever wait the handler is in.
 
@@ -203,7 +205,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                     // with it for every wait. (What a member was sent
                     // before it left chat, `ready_now` still delivers.)
                     let chatting = self.session.mode() == Mode::Chat;
-                    guards
+                    let next = guards
                         .run(async {
                             tokio::select! {
                                 biased;
@@ -213,7 +215,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                                 frame = self.connection.read_frame() => frame.map(Next::Frame),
                             }
                         })
-                        .await?
+                        .await?;
+                    // The select looks at the inbox before it reads the
+                    // socket, so a line can be queued in between: one the
+                    // hub queued before the client sent this frame, even.
+                    // It goes out first, as it would had the frame been
+                    // read a moment later (`ready_now` gives the inbox the
+                    // same precedence over frames already read). Counted,
+                    // so that a busy room cannot hold the frame back.
+                    if matches!(next, Next::Frame(_)) && self.session.has_chatted() {
+                        for _ in 0..relayed.len() {
+                            let Ok(line) = relayed.try_recv() else { break };
+                            guards.send_line(&mut self.connection, &line).await?;
+                        }
+                    }
+                    next
                 }
             };
             let frame = match next {
@@ -601,4 +617,133 @@ fn counted_to(counter: &mut u32, interval: u32) -> bool {
         *counter = 0;
     }
     due
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::calc::Limits;
+    use crate::server::chat::{ChatConfig, ChatHub, ChatMember, RoomName};
+
+    /// What the scripted client does when the handler next reads.
+    enum Step {
+        /// Something happens elsewhere in the server first.
+        Meanwhile(Box<dyn FnOnce() + Send>),
+        /// The read returns these bytes.
+        Send(&'static [u8]),
+    }
+
+    /// A client whose reads follow a script (and then never end), and
+    /// whose writes are kept in `written`.
+    struct ScriptedClient {
+        script: VecDeque<Step>,
+        written: Arc<Mutex<Vec<u8>>>,
+    }
+
+    impl AsyncRead for ScriptedClient {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            while let Some(step) = self.script.pop_front() {
+                match step {
+                    Step::Meanwhile(happen) => happen(),
+                    Step::Send(bytes) => {
+                        buf.put_slice(bytes);
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+            }
+            // The test ends the handler through the shutdown token.
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for ScriptedClient {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            bytes: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+            written.extend_from_slice(bytes);
+            Poll::Ready(Ok(bytes.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// The race behind a rare failure of the chat flood test: the handler
+    /// waits with nothing relayed, the client's next line arrives, and
+    /// another member's line is queued just before the handler reads it.
+    /// The line was queued first, so it goes out first.
+    #[tokio::test]
+    async fn a_line_queued_before_a_frame_is_read_goes_out_before_its_reply() {
+        let hub = ChatHub::new(ChatConfig::default());
+        let shutdown = CancellationToken::new();
+        let (member, inbox) = hub.register_within(&shutdown);
+        let (mut other, _other_inbox) = hub.register();
+        other.set_nick("bob").expect("nick");
+        other
+            .join(RoomName::parse("#r").expect("room"))
+            .expect("join");
+        let other: Arc<Mutex<ChatMember>> = Arc::new(Mutex::new(other));
+        let speaker = Arc::clone(&other);
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let client = ScriptedClient {
+            script: VecDeque::from([
+                Step::Send(b"/nick ann\n/chat #r\n"),
+                Step::Meanwhile(Box::new(move || {
+                    let mut bob = speaker.lock().unwrap_or_else(|e| e.into_inner());
+                    bob.say("hi").expect("say");
+                })),
+                Step::Send(b"/echo done\n"),
+            ]),
+            written: Arc::clone(&written),
+        };
+        let stats = Arc::new(Stats::new());
+        let handler = Handler {
+            connection: Connection::new(client, 4096),
+            session: Session::new(Limits::default(), Arc::clone(&stats), member),
+            inbox,
+            shutdown: shutdown.clone(),
+            idle_timeout: None,
+            goodbye_timeout: Duration::from_millis(10),
+            cpu_share_percent: 100,
+            stats,
+            span: tracing::Span::none(),
+        };
+        let lines = || {
+            let written = written.lock().unwrap_or_else(|e| e.into_inner());
+            String::from_utf8_lossy(&written)
+                .split("\r\n")
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let ask_to_stop = async {
+            for _ in 0..10_000 {
+                if lines().iter().any(|line| line == "done") {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+            shutdown.cancel();
+        };
+        tokio::join!(handler.run(), ask_to_stop);
+        let lines = lines();
+        let position = |wanted: &str| lines.iter().position(|line| line == wanted);
+        let relayed = position("<bob> hi").unwrap_or_else(|| panic!("relayed: {lines:?}"));
+        let reply = position("done").unwrap_or_else(|| panic!("reply: {lines:?}"));
+        assert!(relayed < reply, "{lines:?}");
+    }
 }
