@@ -26,9 +26,9 @@
 //! Every line queued before a frame is read is written before that frame's
 //! replies: a client sees what the room said before its own line was
 //! answered, in that order. The client's own replies keep the rule above
-//! (written before the next frame is read). If the client does not read, its writes wait, its inbox
-//! fills, and the hub drops it and cancels [`Inbox::kicked`], which ends
-//! whatever wait the handler is in.
+//! (written before the next frame is read). If the client does not read,
+//! its writes wait, its inbox fills, and the hub drops it and cancels
+//! [`Inbox::kicked`], which ends whatever wait the handler is in.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -697,6 +697,7 @@ mod tests {
         other
             .join(RoomName::parse("#r").expect("room"))
             .expect("join");
+        // Kept to the end: bob leaving would be relayed to ann too.
         let other: Arc<Mutex<ChatMember>> = Arc::new(Mutex::new(other));
         let speaker = Arc::clone(&other);
         let written = Arc::new(Mutex::new(Vec::new()));
