@@ -53,3 +53,15 @@ pub(crate) fn take_if<T: Default>(
 pub(crate) fn give<T>(slot: &'static LocalKey<Cell<T>>, buffer: T) {
     let _ = slot.try_with(|cell| cell.set(buffer));
 }
+
+/// [`give`] for a buffer that is a `Vec`: emptied, and kept only if it has
+/// room for at most `max` elements (a larger one is freed; so is one with
+/// no room at all, which would only push out a better spare).
+#[inline]
+pub(crate) fn give_vec<E>(slot: &'static LocalKey<Cell<Vec<E>>>, mut buffer: Vec<E>, max: usize) {
+    if buffer.capacity() == 0 || buffer.capacity() > max {
+        return;
+    }
+    buffer.clear();
+    give(slot, buffer);
+}

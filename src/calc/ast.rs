@@ -88,13 +88,8 @@ const MAX_SPARE_NODES: usize = 1024 / std::mem::size_of::<Node>();
 impl Drop for Expr {
     /// Gives a small node buffer to `SPARE_NODES`.
     fn drop(&mut self) {
-        let capacity = self.nodes.capacity();
-        if capacity == 0 || capacity > MAX_SPARE_NODES {
-            return;
-        }
-        let mut nodes = std::mem::take(&mut self.nodes);
-        nodes.clear();
-        spare::give(&SPARE_NODES, nodes);
+        let nodes = std::mem::take(&mut self.nodes);
+        spare::give_vec(&SPARE_NODES, nodes, MAX_SPARE_NODES);
     }
 }
 

@@ -65,8 +65,8 @@ impl fmt::Display for Value {
 
 impl Value {
     /// Python's `repr` of the value, as `to_string()` gives it, but built
-    /// without the formatting machinery for machine-word ints and floats
-    /// (the server makes one per line).
+    /// without the formatting machinery for machine-word ints and floats.
+    /// (The server uses [`Self::write_repr`], over the line's own buffer.)
     pub fn repr(&self) -> String {
         let mut repr = String::new();
         self.write_repr(&mut repr);

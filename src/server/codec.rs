@@ -107,12 +107,7 @@ thread_local! {
 /// thread; a buffer over `RECYCLED_LINE_BYTES` (128) is freed instead.
 #[inline]
 pub fn recycle_line(line: String) {
-    let mut buffer = line.into_bytes();
-    if buffer.capacity() == 0 || buffer.capacity() > RECYCLED_LINE_BYTES {
-        return;
-    }
-    buffer.clear();
-    spare::give(&SPARE_LINE, buffer);
+    spare::give_vec(&SPARE_LINE, line.into_bytes(), RECYCLED_LINE_BYTES);
 }
 
 /// A set of telnet option codes, to refuse each option only once.

@@ -80,31 +80,59 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     }
 
     /// The next frame from the client, or `None` once it has closed its
-    /// side and every buffered frame has been returned.
+    /// side and every buffered frame has been returned: the frames already
+    /// read ([`Self::buffered_frame`]), then [`Self::read_more`] until
+    /// another is complete.
     ///
-    /// Before waiting for the client, everything written so far is flushed.
-    /// This is also where backpressure comes from: while the client does not
-    /// read its replies, the flush waits, so the server stops reading from
-    /// that client and the client's own writes stall in TCP; nothing piles up
-    /// in the server's memory.
-    ///
-    /// Cancel safe: all state lives in `self`, decoding happens before the
-    /// first `.await`, and `read_buf` and [`Self::flush`] are cancel safe, so
-    /// a `select!` may drop this future and call it again without losing or
-    /// repeating a byte.
+    /// Cancel safe, as `read_more` is.
     pub async fn read_frame(&mut self) -> io::Result<Option<Frame>> {
         loop {
-            if self.eof {
-                return self.codec.decode_eof(&mut self.buffer);
-            }
-            if let Some(frame) = self.codec.decode(&mut self.buffer)? {
+            if let Some(frame) = self.buffered_frame()? {
                 return Ok(Some(frame));
             }
-            self.flush().await?;
-            if std::future::poll_fn(|cx| self.poll_read_more(cx)).await? == 0 {
-                self.eof = true;
+            if self.at_end() {
+                return Ok(None);
             }
+            self.read_more().await?;
         }
+    }
+
+    /// The next frame if it is already in the read buffer, without
+    /// flushing or reading, so it never waits. At the end of input this
+    /// includes a last line without a line break.
+    pub fn buffered_frame(&mut self) -> io::Result<Option<Frame>> {
+        if self.eof {
+            self.codec.decode_eof(&mut self.buffer)
+        } else {
+            self.codec.decode(&mut self.buffer)
+        }
+    }
+
+    /// Asked when [`Self::buffered_frame`] has returned `None`: whether
+    /// that is because the client has closed its side (no frame will come)
+    /// rather than because its next frame is not complete yet.
+    pub fn at_end(&self) -> bool {
+        self.eof
+    }
+
+    /// Sends everything queued, then reads what the client has sent next
+    /// into the read buffer (or notes the end of its input), without
+    /// decoding it: [`Self::buffered_frame`] does that.
+    ///
+    /// The flush first is where backpressure comes from: while the client
+    /// does not read its replies, the flush waits, so the server stops
+    /// reading from that client and the client's own writes stall in TCP;
+    /// nothing piles up in the server's memory.
+    ///
+    /// Cancel safe: all state lives in `self`, and `read_buf` and
+    /// [`Self::flush`] are cancel safe, so a `select!` may drop this future
+    /// and call it again without losing or repeating a byte.
+    pub async fn read_more(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        if std::future::poll_fn(|cx| self.poll_read_more(cx)).await? == 0 {
+            self.eof = true;
+        }
+        Ok(())
     }
 
     /// Reads into the read buffer, which the codec has emptied; while there
@@ -122,16 +150,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             spare::give(&SPARE_READ_BUFFER, Some(std::mem::take(&mut self.buffer)));
         }
         poll
-    }
-
-    /// The next frame if it is already in the read buffer, without
-    /// flushing or reading (so, unlike [`Self::read_frame`], it never
-    /// waits). `None` also at the end of input, which `read_frame` reports.
-    pub fn buffered_frame(&mut self) -> io::Result<Option<Frame>> {
-        if self.eof {
-            return Ok(None);
-        }
-        self.codec.decode(&mut self.buffer)
     }
 
     /// Queues `line` and its CR LF for sending if they fit the reply

@@ -66,10 +66,9 @@ const BILLING_BATCH: Duration = HEAVY_FRAME;
 /// except every this many steps (see [`Guards::run`]).
 const STOP_CHECK_INTERVAL: u32 = 16;
 
-/// The same for frames that were already buffered (see
-/// [`Guards::ready_now`]), which cost far less than a step, so that looking
-/// at the token (a lock) stays a small part of them. Tokio's cooperative
-/// budget makes a task yield about this often, too.
+/// The same for [`Guards::ready_now`], which costs far less than a step,
+/// so that looking at the token (a lock) stays a small part of it. Tokio's
+/// cooperative budget makes a task yield about this often, too.
 const FAST_STOP_CHECK_INTERVAL: u32 = 128;
 
 thread_local! {
@@ -187,7 +186,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             idle: self.idle_timeout,
             recent: None,
             steps_unchecked: 0,
-            frames_unchecked: 0,
+            looks_unchecked: 0,
         };
         let relayed = &mut self.inbox.messages;
         let span = &self.span;
@@ -205,31 +204,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                     // with it for every wait. (What a member was sent
                     // before it left chat, `ready_now` still delivers.)
                     let chatting = self.session.mode() == Mode::Chat;
-                    let next = guards
+                    // Input is only read here, not decoded: the frame is
+                    // taken by `ready_now` on the next turn, after any line
+                    // queued for the member meanwhile. So a line the hub
+                    // queued before the client sent its next frame goes out
+                    // before that frame's reply, even if it came between
+                    // this look at the inbox and the read.
+                    let relayed_line = guards
                         .run(async {
                             tokio::select! {
                                 biased;
                                 // `None` (the hub let go of this member)
                                 // disables the branch; `kicked` says why.
-                                Some(line) = relayed.recv(), if chatting => Ok(Next::Relayed(line)),
-                                frame = self.connection.read_frame() => frame.map(Next::Frame),
+                                Some(line) = relayed.recv(), if chatting => Ok(Some(line)),
+                                read = self.connection.read_more() => read.map(|()| None),
                             }
                         })
                         .await?;
-                    // The select looks at the inbox before it reads the
-                    // socket, so a line can be queued in between: one the
-                    // hub queued before the client sent this frame, even.
-                    // It goes out first, as it would had the frame been
-                    // read a moment later (`ready_now` gives the inbox the
-                    // same precedence over frames already read). Counted,
-                    // so that a busy room cannot hold the frame back.
-                    if matches!(next, Next::Frame(_)) && self.session.has_chatted() {
-                        for _ in 0..relayed.len() {
-                            let Ok(line) = relayed.try_recv() else { break };
-                            guards.send_line(&mut self.connection, &line).await?;
-                        }
+                    match relayed_line {
+                        Some(line) => Next::Relayed(line),
+                        None => continue,
                     }
-                    next
                 }
             };
             let frame = match next {
@@ -293,9 +288,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                     }
                 }
             }
-            if actions.capacity() <= MAX_SPARE_ACTIONS {
-                spare::give(&SPARE_ACTIONS, actions);
-            }
+            spare::give_vec(&SPARE_ACTIONS, actions, MAX_SPARE_ACTIONS);
             // Frames already in the read buffer decode without touching the
             // socket, so a client pipelining chat lines could run for
             // thousands of lines before tokio makes this task yield, while
@@ -446,29 +439,30 @@ struct Guards<'a, 'f> {
     recent: Option<std::time::Instant>,
     /// Steps since the stop token was last looked at.
     steps_unchecked: u32,
-    /// Frames taken by [`Self::ready_now`] since it last looked at the
-    /// stop token.
-    frames_unchecked: u32,
+    /// Looks for work ready at once ([`Self::ready_now`]) since one last
+    /// looked at the stop token.
+    looks_unchecked: u32,
 }
 
 impl Guards<'_, '_> {
-    /// What the handler would wait for next, if it is already there: a
-    /// relayed chat line (if the member may have any: `relayed` is `None`
-    /// for a session that never chatted, which saves looking at its
-    /// channel), or a complete frame in the read buffer.
+    /// What the handler does next, if it can without waiting: a relayed
+    /// chat line (if the member may have any: `relayed` is `None` for a
+    /// session that never chatted, which saves looking at its channel),
+    /// else a complete frame in the read buffer, or the end of input.
     ///
+    /// Every frame is taken here, after the inbox: the `select!` of
+    /// [`Handler::serve`] only waits for a relayed line or more input.
     /// Most frames of a pipelining client are in the buffer already, and
-    /// checking for them directly is cheaper than the `select!` of
-    /// [`Handler::serve`]: that registers the task with the inbox and the
-    /// socket each time (about 6% of the server's CPU on pipelined `1+2`).
-    /// The inbox still goes first, as it does there. One in every
+    /// looking for them first is cheaper than that `select!`, which
+    /// registers the task with the inbox and the socket each time (about 6%
+    /// of the server's CPU on pipelined `1+2`). One in every
     /// [`FAST_STOP_CHECK_INTERVAL`] looks at the stop token first.
     fn ready_now<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
         relayed: Option<&mut tokio::sync::mpsc::Receiver<super::chat::Line>>,
         connection: &mut Connection<S>,
     ) -> Result<Option<Next>, ConnectionError> {
-        if counted_to(&mut self.frames_unchecked, FAST_STOP_CHECK_INTERVAL)
+        if counted_to(&mut self.looks_unchecked, FAST_STOP_CHECK_INTERVAL)
             && self.stop.is_cancelled()
         {
             return Err(self.stop_cause());
@@ -478,9 +472,11 @@ impl Guards<'_, '_> {
         {
             return Ok(Some(Next::Relayed(line)));
         }
-        Ok(connection
-            .buffered_frame()?
-            .map(|frame| Next::Frame(Some(frame))))
+        Ok(match connection.buffered_frame()? {
+            Some(frame) => Some(Next::Frame(Some(frame))),
+            None if connection.at_end() => Some(Next::Frame(None)),
+            None => None,
+        })
     }
 
     /// Takes a unit of tokio's cooperative budget (yielding when it is
