@@ -131,9 +131,9 @@ fn python_oracle() {
 
 /// Each line's tree is built in the node buffer of the tree dropped before
 /// it on the same thread (when that one was short): replaying the fixture
-/// line after line through one session gives what each line gives alone. Lines that name
-/// `_` (the session's last result) or assign are left out: those mean
-/// something else in a session.
+/// line after line through one session gives what each line gives alone.
+/// Lines that name `_` (the session's last result) or assign are left out:
+/// those mean something else in a session.
 #[test]
 fn one_session_answers_the_fixture_as_one_shot_evaluation_does() {
     let mut session = safecalc::calc::Session::new();
