@@ -30,7 +30,7 @@ use super::chat::ChatHub;
 use super::config::Config;
 use super::connection::Connection;
 use super::handler::Handler;
-use super::session::Session;
+use super::session::{Peer, Session};
 use super::stats::Stats;
 
 /// The line a client gets when `max_connections` are already served.
@@ -245,7 +245,8 @@ impl Accepting {
         let (member, inbox) = self.chat.register_within(&self.shutdown);
         let handler = Handler {
             connection: Connection::new(stream, self.config.max_line_bytes),
-            session: Session::new(self.config.limits, Arc::clone(&self.stats), member),
+            session: Session::new(self.config.limits, Arc::clone(&self.stats), member)
+                .with_peer(Peer::plain(peer)),
             inbox,
             shutdown: self.shutdown.clone(),
             idle_timeout: self.config.idle_timeout,

@@ -45,7 +45,7 @@ pub use chat::{ChatConfig, ChatHub};
 pub use codec::{Frame, LineCodec};
 pub use config::{Config, ServeArgs};
 pub use listener::{Server, ServerError};
-pub use session::{Action, GREETING, Mode, Session};
+pub use session::{Action, GREETING, Mode, Peer, Session};
 pub use stats::Stats;
 
 /// Replays a connection without a network: feeds `reads` (each one as if

@@ -25,6 +25,7 @@
 //! sessions and talk between them without a network. (The one impurity is
 //! the flood limit reading the clock.)
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::calc;
@@ -67,6 +68,44 @@ pub const GREETING: &str = concat!(
     " ready (calc mode): type an expression like 2**100, /help for commands, quit to leave"
 );
 
+/// Who is at the other end of a connection, as far as the server can tell.
+///
+/// The session needs it for decisions that depend on the transport rather
+/// than on what the client typed: a password is only taken from a client
+/// on loopback or over an encrypted connection, and throttles count per
+/// client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    /// The client's address; `None` for a connection without a socket
+    /// ([`super::simulate`], unit tests).
+    pub addr: Option<SocketAddr>,
+    /// The bytes cross the network encrypted (a TLS listener).
+    pub encrypted: bool,
+}
+
+impl Peer {
+    /// A client on a plain TCP connection from `addr`.
+    pub fn plain(addr: SocketAddr) -> Peer {
+        Peer {
+            addr: Some(addr),
+            encrypted: false,
+        }
+    }
+
+    /// No socket at all: a simulated or test connection.
+    pub fn unknown() -> Peer {
+        Peer {
+            addr: None,
+            encrypted: false,
+        }
+    }
+
+    /// Whether the client is on this machine (a loopback address).
+    pub fn is_loopback(&self) -> bool {
+        self.addr.is_some_and(|a| a.ip().is_loopback())
+    }
+}
+
 /// The state of one client's conversation (see the [module docs](self)).
 #[derive(Debug)]
 pub struct Session {
@@ -80,6 +119,8 @@ pub struct Session {
     closed: bool,
     /// The session has been in chat mode (see [`Self::has_chatted`]).
     chatted: bool,
+    /// The other end of the connection (see [`Peer`]).
+    peer: Peer,
 }
 
 impl Session {
@@ -93,7 +134,19 @@ impl Session {
             chat,
             closed: false,
             chatted: false,
+            peer: Peer::unknown(),
         }
+    }
+
+    /// The same session, told who is at the other end of its connection.
+    pub fn with_peer(mut self, peer: Peer) -> Session {
+        self.peer = peer;
+        self
+    }
+
+    /// Who is at the other end of the connection.
+    pub fn peer(&self) -> Peer {
+        self.peer
     }
 
     /// This session's chat membership.
@@ -415,6 +468,18 @@ mod tests {
         line(&mut s, "quit");
         line(&mut s, "/calc");
         assert_eq!(evaluated_elsewhere(&mut s, "1+1"), None, "closed");
+    }
+
+    #[test]
+    fn a_session_knows_its_peer() {
+        assert_eq!(session().peer(), Peer::unknown());
+        assert!(!Peer::unknown().is_loopback());
+        let local = Peer::plain("127.0.0.1:4000".parse().unwrap());
+        assert!(local.is_loopback() && !local.encrypted);
+        assert!(Peer::plain("[::1]:4000".parse().unwrap()).is_loopback());
+        let remote = Peer::plain("192.0.2.7:4000".parse().unwrap());
+        assert!(!remote.is_loopback());
+        assert_eq!(session().with_peer(remote).peer(), remote);
     }
 
     #[test]
