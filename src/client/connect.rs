@@ -385,7 +385,14 @@ impl Screen {
 
 /// The terminal's settings when the client started, to put back when the
 /// server closes while a line is being edited (rustyline has the terminal
-/// in raw mode then, and the process ends without rustyline's help).
+/// in raw mode then, and the process ends without rustyline's help), and
+/// when the client ends.
+///
+/// Between lines, while the client waits for a reply, the terminal does
+/// not echo: what the user types ahead (or pastes) is shown once, by the
+/// editor, on its line, not also where the terminal's cursor happened to
+/// be. (rustyline restores the mode it found, so this holds between every
+/// two lines.)
 struct TerminalState {
     #[cfg(target_os = "linux")]
     saved: Option<rustix::termios::Termios>,
@@ -396,6 +403,20 @@ impl TerminalState {
         TerminalState {
             #[cfg(target_os = "linux")]
             saved: rustix::termios::tcgetattr(io::stdin()).ok(),
+        }
+    }
+
+    /// Turns the terminal's own echo off (see the type's docs).
+    fn quiet(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(saved) = &self.saved {
+            let mut quiet = saved.clone();
+            quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
+            let _ = rustix::termios::tcsetattr(
+                io::stdin(),
+                rustix::termios::OptionalActions::Now,
+                &quiet,
+            );
         }
     }
 
@@ -417,10 +438,11 @@ fn interactive(
     stream: Box<dyn Stream>,
     addr: &str,
 ) -> Result<(), ConnectError> {
-    let terminal = TerminalState::save();
+    let terminal = Arc::new(TerminalState::save());
     let hidden = Arc::new(AtomicBool::new(false));
     let mut editor = LineEditor::new("connect_history", Arc::clone(&hidden))?;
     let mut printer = editor.printer()?;
+    terminal.quiet();
     let screen = Arc::new(Screen {
         hidden,
         state: Mutex::new(ScreenState::default()),
@@ -429,6 +451,7 @@ fn interactive(
     let (lines_tx, mut lines) = mpsc::channel::<String>(16);
     let (closed_tx, closed) = std::sync::mpsc::channel::<()>();
     let network_screen = Arc::clone(&screen);
+    let network_terminal = Arc::clone(&terminal);
     let addr_owned = addr.to_string();
     std::thread::Builder::new()
         .name("network".into())
@@ -468,7 +491,7 @@ fn interactive(
             // The server closed (or the connection broke) while the user
             // may be editing a line: end the process here.
             screen.finish(&mut printer);
-            terminal.restore();
+            network_terminal.restore();
             match outcome {
                 Ok(()) => {
                     eprintln!("connection closed by the server");
@@ -485,8 +508,12 @@ fn interactive(
     // The greeting first.
     screen.wait_for_reply(0, CONNECT_TIMEOUT);
     let mut prompt = screen.take_prompt();
-    loop {
-        match editor.read(&prompt)? {
+    let ended = loop {
+        let input = match editor.read(&prompt) {
+            Ok(input) => input,
+            Err(e) => break Err(ConnectError::Terminal(e)),
+        };
+        match input {
             Input::Line { text, hidden } => {
                 if !hidden {
                     editor.remember(&text);
@@ -494,19 +521,20 @@ fn interactive(
                 let reads = screen.reads();
                 screen.lock().skip_blank = hidden;
                 if lines_tx.blocking_send(text).is_err() {
-                    break;
+                    break Ok(());
                 }
                 screen.wait_for_reply(reads, REPLY_PATIENCE);
                 prompt = screen.take_prompt();
             }
             Input::Interrupted => continue,
-            Input::End => break,
+            Input::End => break Ok(()),
         }
-    }
+    };
     drop(lines_tx);
+    terminal.restore();
     // Give the goodbye (TLS close_notify, FIN) a moment to go out.
     let _ = closed.recv_timeout(Duration::from_secs(2));
-    Ok(())
+    ended
 }
 
 #[cfg(test)]
