@@ -106,7 +106,7 @@ fn main() -> ExitCode {
 fn eval_lines() -> ExitCode {
     let limits = safecalc::calc::Limits::DEFAULT;
     let outcome = if std::io::stdin().is_terminal() {
-        repl::interactive(limits)
+        repl::interactive(limits).map(|()| repl::Outcome::AllGood)
     } else {
         repl::batch(limits, std::io::stdin().lock(), std::io::stdout().lock())
     };

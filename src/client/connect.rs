@@ -52,6 +52,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// chat lines may come at any time and are printed whenever they do).
 pub const REPLY_PATIENCE: Duration = Duration::from_millis(300);
 
+/// How long the interactive client waits for a greeting before the first
+/// prompt.
+const GREETING_PATIENCE: Duration = Duration::from_secs(1);
+
 /// Once a reply has started to arrive, the client reads the next line
 /// when no more of it has come for this long.
 const REPLY_SETTLE: Duration = Duration::from_millis(20);
@@ -391,8 +395,9 @@ impl Screen {
 /// Between lines, while the client waits for a reply, the terminal does
 /// not echo: what the user types ahead (or pastes) is shown once, by the
 /// editor, on its line, not also where the terminal's cursor happened to
-/// be. (rustyline restores the mode it found, so this holds between every
-/// two lines.)
+/// be; and Ctrl-C or Ctrl-D typed ahead are keys for the editor, not a
+/// signal or an end of file. (rustyline restores the mode it found, so
+/// this holds between every two lines.)
 struct TerminalState {
     #[cfg(target_os = "linux")]
     saved: Option<rustix::termios::Termios>,
@@ -406,12 +411,18 @@ impl TerminalState {
         }
     }
 
-    /// Turns the terminal's own echo off (see the type's docs).
+    /// Turns the terminal's own line handling off (see the type's docs):
+    /// no echo, and no line editing, signals or end-of-file from the
+    /// terminal, so that a Ctrl-C or Ctrl-D typed while the client waits
+    /// reaches the editor as a key, as it would a moment later.
     fn quiet(&self) {
         #[cfg(target_os = "linux")]
         if let Some(saved) = &self.saved {
+            use rustix::termios::LocalModes;
             let mut quiet = saved.clone();
-            quiet.local_modes.remove(rustix::termios::LocalModes::ECHO);
+            quiet.local_modes.remove(
+                LocalModes::ECHO | LocalModes::ICANON | LocalModes::ISIG | LocalModes::IEXTEN,
+            );
             let _ = rustix::termios::tcsetattr(
                 io::stdin(),
                 rustix::termios::OptionalActions::Now,
@@ -505,8 +516,9 @@ fn interactive(
         })
         .map_err(ConnectError::Local)?;
 
-    // The greeting first.
-    screen.wait_for_reply(0, CONNECT_TIMEOUT);
+    // The greeting first (if the server sends one: not every line server
+    // speaks first).
+    screen.wait_for_reply(0, GREETING_PATIENCE);
     let mut prompt = screen.take_prompt();
     let ended = loop {
         let input = match editor.read(&prompt) {

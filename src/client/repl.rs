@@ -65,11 +65,11 @@ pub fn answer(session: &mut calc::Session, line: &str) -> Option<(String, bool)>
     })
 }
 
-/// Runs the REPL on the terminal: until `exit()` or Ctrl-D.
-pub fn interactive(limits: calc::Limits) -> Result<Outcome, ReplError> {
+/// Runs the REPL on the terminal: until `exit()` or Ctrl-D. Errors were
+/// shown as they happened; leaving is a success.
+pub fn interactive(limits: calc::Limits) -> Result<(), ReplError> {
     let mut editor = LineEditor::new("eval_history", Arc::new(AtomicBool::new(false)))?;
     let mut session = calc::Session::with_limits(limits);
-    let mut outcome = Outcome::AllGood;
     loop {
         let line = match editor.read(PROMPT)? {
             Input::Line { text, .. } => text,
@@ -80,14 +80,11 @@ pub fn interactive(limits: calc::Limits) -> Result<Outcome, ReplError> {
         if is_exit(&line) {
             break;
         }
-        if let Some((reply, failed)) = answer(&mut session, &line) {
-            if failed {
-                outcome = Outcome::SomeFailed;
-            }
+        if let Some((reply, _failed)) = answer(&mut session, &line) {
             println!("{reply}");
         }
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// Evaluates every line of `input`, writing one answer per non-blank line
