@@ -596,12 +596,27 @@ async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
     let after = rss_bytes(pid)?;
     // Count the connections the server has not closed (a closed one reads
     // as 0 bytes; an open, silent one would block).
+    // Over TLS, records the client has not read may be waiting (session
+    // tickets a server sends after the handshake): they are read and
+    // dropped until the socket would block (open) or ends (closed).
     let open = connections
         .iter()
-        .filter(|reader| {
-            let mut probe = [0u8; 1];
-            matches!(reader.get_ref().tcp().try_read(&mut probe),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        .filter(|reader| match reader.get_ref() {
+            Stream::Plain(stream) => {
+                let mut probe = [0u8; 1];
+                matches!(stream.try_read(&mut probe),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            }
+            Stream::Tls(stream) => {
+                let mut sink = [0u8; 4096];
+                loop {
+                    match stream.get_ref().0.try_read(&mut sink) {
+                        Ok(0) => break false,
+                        Ok(_) => continue,
+                        Err(e) => break e.kind() == std::io::ErrorKind::WouldBlock,
+                    }
+                }
+            }
         })
         .count();
     let growth = after.saturating_sub(before);
@@ -830,8 +845,7 @@ async fn handshakes(args: Args) -> Result<(), BoxError> {
                         // A reset instead of a FIN: no TIME_WAIT, so that
                         // tens of thousands of handshakes do not run out
                         // of local ports.
-                        #[allow(deprecated)]
-                        let _ = stream.tcp().set_linger(Some(Duration::ZERO));
+                        let _ = stream.tcp().set_zero_linger();
                         if measuring.load(Ordering::Relaxed) {
                             done.fetch_add(1, Ordering::Relaxed);
                         }
