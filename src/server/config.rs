@@ -262,6 +262,57 @@ mod tests {
     }
 
     #[test]
+    fn tls_flags_reach_the_config() {
+        let cli = Cli::try_parse_from([
+            "safecalc",
+            "--tls-listen",
+            "127.0.0.1:7443",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-handshake-timeout",
+            "3",
+            "--tls-max-handshakes",
+            "2",
+        ])
+        .unwrap();
+        let config = cli.serve.config();
+        assert_eq!(config.tls_handshake_timeout, Duration::from_secs(3));
+        assert_eq!(config.tls_max_handshakes, 2);
+        let (addr, files) = cli.serve.tls().expect("a TLS listener");
+        assert_eq!(addr, "127.0.0.1:7443");
+        assert_eq!(files.cert, PathBuf::from("c.pem"));
+        assert_eq!(files.key, PathBuf::from("k.pem"));
+        assert!(
+            Cli::try_parse_from(["safecalc"])
+                .unwrap()
+                .serve
+                .tls()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn tls_flags_come_together() {
+        for args in [
+            &["safecalc", "--tls-listen", "127.0.0.1:7443"][..],
+            &[
+                "safecalc",
+                "--tls-listen",
+                "127.0.0.1:7443",
+                "--tls-cert",
+                "c.pem",
+            ],
+            &["safecalc", "--tls-cert", "c.pem", "--tls-key", "k.pem"],
+            &["safecalc", "--tls-handshake-timeout", "0"],
+            &["safecalc", "--tls-max-handshakes", "0"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
     fn nonsense_is_refused() {
         for args in [
             ["safecalc", "--max-connections", "0"],

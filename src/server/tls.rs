@@ -14,7 +14,7 @@
 //!   both files *before* swapping, so a reload that fails keeps the old
 //!   pair, and established connections never notice a reload: their keys
 //!   were agreed in their own handshake.
-//! * **Handshakes cannot hurt anyone else** (see [`Handshakes`]): each one
+//! * **Handshakes cannot hurt anyone else** (see `Handshakes`): each one
 //!   holds a connection permit, has a deadline, waits for a slot among a
 //!   bounded number before computing anything, and ends quietly when it
 //!   fails.
