@@ -289,6 +289,11 @@ fn connect_with_a_pipe_sends_lines_and_prints_replies_like_nc() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.ends_with("\n6\n42\nbye\n"), "{stdout:?}");
     assert!(output.stderr.is_empty());
+    // Lines after the server has closed (after `quit`) are not an error.
+    let many: String = (0..2000).map(|i| format!("{i}\n")).collect();
+    let output = run_with_input(&["connect", &served.addr], &format!("1\nquit\n{many}"));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).ends_with("\n1\nbye\n"));
     // --insecure works, and says loudly what it does.
     let output = run_with_input(&["connect", "--tls", "--insecure", &served.tls_addr], "5\n");
     assert_eq!(output.status.code(), Some(0), "{output:?}");

@@ -229,13 +229,19 @@ async fn batch(stream: Box<dyn Stream>, addr: &str) -> Result<(), ConnectError> 
         addr: addr.to_string(),
         source,
     };
+    // Sending stops at the end of stdin, or when the server no longer
+    // takes lines (it closed after `quit`, say); either way the client
+    // reads on until the server closes, and only a failed read is an error.
     let send = async {
-        while let Some(Some(line)) = lines.recv().await {
-            to_server.write_all(&network_line(line)).await?;
-            to_server.flush().await?;
+        let sent: io::Result<()> = async {
+            while let Some(Some(line)) = lines.recv().await {
+                to_server.write_all(&network_line(line)).await?;
+                to_server.flush().await?;
+            }
+            to_server.shutdown().await
         }
-        // End of stdin: say so, and keep reading until the server closes.
-        to_server.shutdown().await?;
+        .await;
+        let _ = sent;
         std::future::pending::<io::Result<()>>().await
     };
     let receive = async {
@@ -470,12 +476,16 @@ fn interactive(
             let (mut from_server, mut to_server) = tokio::io::split(stream);
             let screen = network_screen;
             let outcome = runtime.block_on(async {
+                // As in `batch`: a failed write ends the sending, and the
+                // reading tells how the connection ended.
                 let send = async {
                     while let Some(line) = lines.recv().await {
-                        to_server
-                            .write_all(&network_line(line.into_bytes()))
-                            .await?;
-                        to_server.flush().await?;
+                        let line = network_line(line.into_bytes());
+                        if to_server.write_all(&line).await.is_err()
+                            || to_server.flush().await.is_err()
+                        {
+                            return std::future::pending::<io::Result<()>>().await;
+                        }
                     }
                     // The user left: close politely and stop.
                     let _ =
