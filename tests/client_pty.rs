@@ -131,6 +131,16 @@ impl Terminal {
     }
 }
 
+impl Drop for Terminal {
+    /// A test that fails half-way must not leave its program running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn history(data: &Path, name: &str) -> String {
     std::fs::read_to_string(data.join("safecalc").join(name)).unwrap_or_default()
 }

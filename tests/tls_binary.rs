@@ -59,6 +59,16 @@ struct Served {
     stderr: std::path::PathBuf,
 }
 
+impl Drop for Served {
+    /// A test that fails half-way must not leave its server running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 fn serve_tls() -> Served {
     let scratch = Scratch::new("bin");
     let (files, _) = write_pair(&scratch.0);
@@ -108,7 +118,7 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn wait(mut child: Child) -> ExitStatus {
+fn wait(child: &mut Child) -> ExitStatus {
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
@@ -215,7 +225,7 @@ fn an_unusable_certificate_or_key_is_an_error_with_exit_code_2() {
 
 #[tokio::test]
 async fn sighup_reloads_the_certificate_and_keeps_the_sessions() {
-    let served = serve_tls();
+    let mut served = serve_tls();
     let ca_before = served.scratch.path("before.pem");
     std::fs::copy(served.scratch.path("cert.pem"), &ca_before).expect("copy");
     let tls_addr = served.tls_addr.parse().expect("address");
@@ -265,12 +275,12 @@ async fn sighup_reloads_the_certificate_and_keeps_the_sessions() {
 
     signal(&served.child, "TERM");
     assert_eq!(after.line().await, "server shutting down");
-    assert_eq!(wait(served.child).code(), Some(0));
+    assert_eq!(wait(&mut served.child).code(), Some(0));
 }
 
 #[test]
 fn connect_with_a_pipe_sends_lines_and_prints_replies_like_nc() {
-    let served = serve_tls();
+    let mut served = serve_tls();
     let output = run_with_input(&["connect", &served.addr], "2**100\n1/0\n");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -304,12 +314,12 @@ fn connect_with_a_pipe_sends_lines_and_prints_replies_like_nc() {
         "{stderr}"
     );
     signal(&served.child, "TERM");
-    assert_eq!(wait(served.child).code(), Some(0));
+    assert_eq!(wait(&mut served.child).code(), Some(0));
 }
 
 #[test]
 fn connect_failures_are_one_line_and_a_nonzero_exit() {
-    let served = serve_tls();
+    let mut served = serve_tls();
     // Nothing listens there (a port the server just gave up).
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let free = closed.local_addr().expect("addr").to_string();
@@ -343,7 +353,7 @@ fn connect_failures_are_one_line_and_a_nonzero_exit() {
         assert!(output.stdout.is_empty(), "{args:?}: {output:?}");
     }
     signal(&served.child, "TERM");
-    assert_eq!(wait(served.child).code(), Some(0));
+    assert_eq!(wait(&mut served.child).code(), Some(0));
 }
 
 #[test]
