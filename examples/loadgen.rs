@@ -30,6 +30,15 @@
 //! members that join and then never read. (Start safecalc with
 //! `--chat-rate 0`, or its flood limit is what gets measured.)
 //!
+//! `--tls` makes every connection a TLS one (rustls with the *ring*
+//! provider, as the server; the certificate is checked against `--ca FILE`,
+//! or not at all without it), for all of the above: the same load, idle
+//! and chat figures over TLS, against safecalc's `--tls-listen` port or
+//! Redis's `--tls-port`. `--handshakes` measures full handshakes per second
+//! instead: N connections in parallel, each connecting, completing a full
+//! TLS handshake (no session resumption) and closing with a reset (so that
+//! no port lingers in TIME_WAIT), again and again.
+//!
 //! Only loopback addresses are accepted: this is a benchmark, not a tool
 //! for loading other people's machines.
 
@@ -40,8 +49,10 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
@@ -112,6 +123,162 @@ struct Args {
     /// that no reading member is disconnected for falling behind.
     #[arg(long, default_value_t = 256)]
     chat_window: u64,
+    /// Speak TLS on every connection.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: trust only this certificate file (PEM); without it,
+    /// the server's certificate is not verified (loopback benchmarks).
+    #[arg(long, requires = "tls")]
+    ca: Option<std::path::PathBuf>,
+    /// Measure full TLS handshakes per second with N connections in
+    /// parallel instead of generating requests (implies --tls).
+    #[arg(long)]
+    handshakes: bool,
+}
+
+/// How connections are made: plain TCP, or TLS through this connector.
+#[derive(Clone)]
+struct Connector {
+    addr: SocketAddr,
+    tls: Option<TlsConnector>,
+}
+
+impl Connector {
+    fn new(args: &Args) -> Result<Connector, BoxError> {
+        let tls = if args.tls || args.handshakes {
+            use safecalc::client::tls::{Trust, client_config};
+            let trust = match &args.ca {
+                Some(path) => Trust::CaFile(path),
+                None => Trust::Insecure,
+            };
+            let mut config = client_config(trust)?;
+            // Every handshake a full one, as a new client's is.
+            config.resumption = rustls::client::Resumption::disabled();
+            Some(TlsConnector::from(Arc::new(config)))
+        } else {
+            None
+        };
+        Ok(Connector {
+            addr: args.addr,
+            tls,
+        })
+    }
+
+    /// A connection, with its handshake done.
+    async fn connect(&self, timeout: Duration) -> Result<Stream, BoxError> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(self.addr))
+            .await
+            .map_err(|_| format!("no connection within {timeout:?}"))??;
+        stream.set_nodelay(true)?;
+        let Some(tls) = &self.tls else {
+            return Ok(Stream::Plain(stream));
+        };
+        let name = ServerName::try_from("localhost")?;
+        let tls = tokio::time::timeout(timeout, tls.connect(name, stream))
+            .await
+            .map_err(|_| format!("no TLS handshake within {timeout:?}"))??;
+        Ok(Stream::Tls(Box::new(tls)))
+    }
+}
+
+/// A connection, plain or TLS (an enum rather than a trait object, so
+/// that the plain figures are measured exactly as before).
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    fn into_split(self) -> (ReadHalf, WriteHalf) {
+        match self {
+            Stream::Plain(stream) => {
+                let (read, write) = stream.into_split();
+                (ReadHalf::Plain(read), WriteHalf::Plain(write))
+            }
+            Stream::Tls(stream) => {
+                let (read, write) = tokio::io::split(*stream);
+                (ReadHalf::Tls(read), WriteHalf::Tls(write))
+            }
+        }
+    }
+
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(stream) => stream,
+            Stream::Tls(stream) => stream.get_ref().0,
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+type TlsStream = tokio_rustls::client::TlsStream<TcpStream>;
+
+enum ReadHalf {
+    Plain(tokio::net::tcp::OwnedReadHalf),
+    Tls(tokio::io::ReadHalf<TlsStream>),
+}
+
+enum WriteHalf {
+    Plain(tokio::net::tcp::OwnedWriteHalf),
+    Tls(tokio::io::WriteHalf<TlsStream>),
+}
+
+impl AsyncRead for ReadHalf {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            ReadHalf::Plain(r) => std::pin::Pin::new(r).poll_read(cx, buf),
+            ReadHalf::Tls(r) => std::pin::Pin::new(r).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for WriteHalf {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            WriteHalf::Plain(w) => std::pin::Pin::new(w).poll_write(cx, buf),
+            WriteHalf::Tls(w) => std::pin::Pin::new(w).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            WriteHalf::Plain(w) => std::pin::Pin::new(w).poll_flush(cx),
+            WriteHalf::Tls(w) => std::pin::Pin::new(w).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            WriteHalf::Plain(w) => std::pin::Pin::new(w).poll_shutdown(cx),
+            WriteHalf::Tls(w) => std::pin::Pin::new(w).poll_shutdown(cx),
+        }
+    }
 }
 
 /// What one connection sends and expects back.
@@ -184,7 +351,7 @@ impl Budget {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn read_reply(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    reader: &mut BufReader<ReadHalf>,
     line: &mut Vec<u8>,
     timeout: Duration,
 ) -> Result<(), BoxError> {
@@ -203,16 +370,17 @@ async fn read_reply(
 
 /// A connection that has read its greeting and setup replies.
 struct Opened {
-    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    write: tokio::net::tcp::OwnedWriteHalf,
+    reader: BufReader<ReadHalf>,
+    write: WriteHalf,
 }
 
 /// Connects, reads the greeting and runs the setup lines.
-async fn open(addr: SocketAddr, script: &Script, timeout: Duration) -> Result<Opened, BoxError> {
-    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("no connection within {timeout:?}"))??;
-    stream.set_nodelay(true)?;
+async fn open(
+    connector: &Connector,
+    script: &Script,
+    timeout: Duration,
+) -> Result<Opened, BoxError> {
+    let stream = connector.connect(timeout).await?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     let mut line = Vec::new();
@@ -272,15 +440,17 @@ async fn connection(
 
 async fn load(args: Args) -> Result<(), BoxError> {
     let script = Arc::new(Script::new(&args)?);
+    let connector = Connector::new(&args)?;
     let timeout = Duration::from_secs_f64(args.reply_timeout);
     // Open every connection before the clock starts.
     let handshakes = Arc::new(tokio::sync::Semaphore::new(64));
     let mut opening = Vec::with_capacity(args.connections);
     for _ in 0..args.connections {
-        let (script, handshakes) = (script.clone(), handshakes.clone());
+        let (script, handshakes, connector) =
+            (script.clone(), handshakes.clone(), connector.clone());
         opening.push(tokio::spawn(async move {
             let _permit = handshakes.acquire().await?;
-            open(args.addr, &script, timeout).await
+            open(&connector, &script, timeout).await
         }));
     }
     let mut opened = Vec::with_capacity(args.connections);
@@ -340,13 +510,14 @@ async fn load(args: Args) -> Result<(), BoxError> {
         _ => String::new(),
     };
     println!(
-        "label={} mode={:?} n={} p={} requests={} seconds={:.2} rps={:.0} p50_us={} p99_us={} p999_us={} max_us={} failed_connections={}{server_cpu}",
+        "label={} mode={:?}{} n={} p={} requests={} seconds={:.2} rps={:.0} p50_us={} p99_us={} p999_us={} max_us={} failed_connections={}{server_cpu}",
         if args.label.is_empty() {
             "-"
         } else {
             &args.label
         },
         args.mode,
+        if args.tls { " tls=1" } else { "" },
         args.connections,
         args.pipeline,
         count,
@@ -399,13 +570,14 @@ fn rss_bytes(pid: u32) -> Result<u64, BoxError> {
 async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
     let pid = args.server_pid.ok_or("--idle needs --server-pid")?;
     let script = Script::new(&args)?;
+    let connector = Connector::new(&args)?;
     let before = rss_bytes(pid)?;
     let mut connections = Vec::with_capacity(count);
     for i in 0..count {
         let timeout = Duration::from_secs_f64(args.reply_timeout);
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(args.addr))
+        let stream = connector
+            .connect(timeout)
             .await
-            .map_err(|_| format!("connection {i}: no connection within {timeout:?}"))?
             .map_err(|e| format!("connection {i}: {e}"))?;
         let mut reader = BufReader::new(stream);
         let mut line = Vec::new();
@@ -424,23 +596,39 @@ async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
     let after = rss_bytes(pid)?;
     // Count the connections the server has not closed (a closed one reads
     // as 0 bytes; an open, silent one would block).
+    // Over TLS, records the client has not read may be waiting (session
+    // tickets a server sends after the handshake): they are read and
+    // dropped until the socket would block (open) or ends (closed).
     let open = connections
         .iter()
-        .filter(|reader| {
-            let mut probe = [0u8; 1];
-            matches!(reader.get_ref().try_read(&mut probe),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+        .filter(|reader| match reader.get_ref() {
+            Stream::Plain(stream) => {
+                let mut probe = [0u8; 1];
+                matches!(stream.try_read(&mut probe),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            }
+            Stream::Tls(stream) => {
+                let mut sink = [0u8; 4096];
+                loop {
+                    match stream.get_ref().0.try_read(&mut sink) {
+                        Ok(0) => break false,
+                        Ok(_) => continue,
+                        Err(e) => break e.kind() == std::io::ErrorKind::WouldBlock,
+                    }
+                }
+            }
         })
         .count();
     let growth = after.saturating_sub(before);
     println!(
-        "label={} idle_connections={} still_open={} rss_before={} rss_after={} bytes_per_connection={}",
+        "label={} idle_connections={}{} still_open={} rss_before={} rss_after={} bytes_per_connection={}",
         if args.label.is_empty() {
             "-"
         } else {
             &args.label
         },
         count,
+        if args.tls { " tls=1" } else { "" },
         open,
         before,
         after,
@@ -452,20 +640,11 @@ async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
 
 /// Connects and enters chat mode in `room`; returns the split stream.
 async fn chat_join(
-    addr: SocketAddr,
+    connector: &Connector,
     room: &str,
     timeout: Duration,
-) -> Result<
-    (
-        BufReader<tokio::net::tcp::OwnedReadHalf>,
-        tokio::net::tcp::OwnedWriteHalf,
-    ),
-    BoxError,
-> {
-    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
-        .await
-        .map_err(|_| format!("no connection within {timeout:?}"))??;
-    stream.set_nodelay(true)?;
+) -> Result<(BufReader<ReadHalf>, WriteHalf), BoxError> {
+    let stream = connector.connect(timeout).await?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     let mut line = Vec::new();
@@ -480,7 +659,12 @@ async fn chat_join(
 
 /// Whether the peer has not closed `stream`: reads what is buffered (a
 /// stalled member's backlog) until it would block (open) or ends (closed).
-fn still_open(stream: &tokio::net::tcp::OwnedReadHalf) -> bool {
+/// (Over TLS, only plain halves can be probed this way: a TLS member
+/// counts as open.)
+fn still_open(stream: &ReadHalf) -> bool {
+    let ReadHalf::Plain(stream) = stream else {
+        return true;
+    };
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         match stream.as_ref().try_read(&mut buf) {
@@ -495,13 +679,14 @@ fn still_open(stream: &tokio::net::tcp::OwnedReadHalf) -> bool {
 const CHAT_MARK: &[u8] = b"fanout-";
 
 async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
+    let connector = Connector::new(&args)?;
     let timeout = Duration::from_secs_f64(args.reply_timeout);
     let done = Arc::new(AtomicBool::new(false));
     // The readers, each counting the benchmark lines it receives.
     let mut counters = Vec::with_capacity(members);
     let mut readers = Vec::with_capacity(members);
     for _ in 0..members {
-        let (mut reader, write) = chat_join(args.addr, &args.chat_room, timeout).await?;
+        let (mut reader, write) = chat_join(&connector, &args.chat_room, timeout).await?;
         let count = Arc::new(AtomicU64::new(0));
         counters.push(count.clone());
         let done = done.clone();
@@ -530,9 +715,9 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     }
     let mut stalled = Vec::with_capacity(args.chat_stalled);
     for _ in 0..args.chat_stalled {
-        stalled.push(chat_join(args.addr, &args.chat_room, timeout).await?);
+        stalled.push(chat_join(&connector, &args.chat_room, timeout).await?);
     }
-    let (mut sender_reader, mut sender) = chat_join(args.addr, &args.chat_room, timeout).await?;
+    let (mut sender_reader, mut sender) = chat_join(&connector, &args.chat_room, timeout).await?;
     // The sender's own socket is drained too (announcements), so that it
     // never stalls.
     let drain_done = done.clone();
@@ -635,6 +820,82 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// Full TLS handshakes per second: `--connections` tasks, each
+/// connecting, shaking hands and resetting the connection in a loop.
+async fn handshakes(args: Args) -> Result<(), BoxError> {
+    let connector = Connector::new(&args)?;
+    let timeout = Duration::from_secs_f64(args.reply_timeout);
+    let warmup = Duration::from_secs_f64(args.warmup);
+    let deadline = Instant::now() + warmup + Duration::from_secs_f64(args.seconds);
+    let measuring = Arc::new(AtomicBool::new(warmup.is_zero()));
+    let done = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::with_capacity(args.connections);
+    for _ in 0..args.connections.max(1) {
+        let (connector, measuring, done, failed) = (
+            connector.clone(),
+            measuring.clone(),
+            done.clone(),
+            failed.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                match connector.connect(timeout).await {
+                    Ok(stream) => {
+                        // A reset instead of a FIN: no TIME_WAIT, so that
+                        // tens of thousands of handshakes do not run out
+                        // of local ports.
+                        let _ = stream.tcp().set_zero_linger();
+                        if measuring.load(Ordering::Relaxed) {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(e) => {
+                        if failed.fetch_add(1, Ordering::Relaxed) < 3 {
+                            eprintln!("handshake failed: {e}");
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(warmup).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    let cpu_before = args.server_pid.map(cpu_ticks).transpose()?;
+    for task in tasks {
+        task.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let count = done.load(Ordering::Relaxed);
+    let server_cpu = match (args.server_pid, cpu_before) {
+        (Some(pid), Some(before)) => {
+            let ticks = cpu_ticks(pid)?.saturating_sub(before);
+            let us = ticks as f64 * 1e6 / USER_HZ / count.max(1) as f64;
+            format!(" server_cpu_us_per_handshake={us:.0}")
+        }
+        _ => String::new(),
+    };
+    let failures = failed.load(Ordering::Relaxed);
+    println!(
+        "label={} handshakes={} n={} seconds={:.2} handshakes_per_s={:.0} failed={}{server_cpu}",
+        if args.label.is_empty() {
+            "-"
+        } else {
+            &args.label
+        },
+        count,
+        args.connections,
+        elapsed,
+        count as f64 / elapsed,
+        failures,
+    );
+    if failures > 0 {
+        return Err(format!("{failures} handshakes failed").into());
+    }
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
     if !args.addr.ip().is_loopback() {
@@ -653,6 +914,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = match (args.idle, args.chat_members) {
+        _ if args.handshakes => runtime.block_on(handshakes(args)),
         (Some(count), _) => runtime.block_on(idle(args, count)),
         (None, Some(members)) => runtime.block_on(chat(args, members)),
         (None, None) => runtime.block_on(load(args)),

@@ -12,9 +12,16 @@
 //!
 //! The `safecalc` binary is a thin wrapper: it parses flags and calls
 //! [`server::Server`] (or [`calc::eval`] for `safecalc eval EXPR`).
+//!
+//! Around them, for people at a terminal: [`client`] is `safecalc
+//! connect` (a line client for the service, over TCP or TLS) and the local
+//! REPL of `safecalc eval`; [`certificate`] makes the self-signed pair of
+//! `safecalc cert`, to try the TLS listener.
 #![forbid(unsafe_code)]
 
 pub mod calc;
+pub mod certificate;
+pub mod client;
 /// The shared bodies of the fuzz targets in `fuzz/` and of their regression
 /// tests (`tests/fuzz_regressions.rs`): each takes arbitrary bytes and
 /// panics when a property is violated.

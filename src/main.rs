@@ -8,7 +8,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use safecalc::server::{ServeArgs, Server};
+use safecalc::client::{ConnectOptions, connect, repl};
+use safecalc::server::{ServeArgs, Server, TlsReloader, TlsSetup};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 use tracing_subscriber::EnvFilter;
@@ -33,22 +34,137 @@ struct Cli {
 enum Command {
     /// Run the network service (the default).
     Serve(ServeArgs),
-    /// Evaluate one expression and print its result.
+    /// Evaluate one expression and print its result; with no expression,
+    /// a calculator that reads lines (interactive on a terminal).
     Eval(EvalArgs),
+    /// Write a self-signed certificate and key (cert.pem, key.pem) for
+    /// trying the TLS listener.
+    Cert(CertArgs),
+    /// Connect to a safecalc server (or any line server), over TCP or TLS.
+    Connect(ConnectArgs),
 }
 
 #[derive(Debug, Args)]
 struct EvalArgs {
-    /// The expression; several arguments are joined with spaces.
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
+    /// The expression; several arguments are joined with spaces. Without
+    /// one, each line of stdin is evaluated (with line editing and
+    /// history on a terminal; exit() or Ctrl-D to leave).
+    #[arg(num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
     expr: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct CertArgs {
+    /// The folder to write cert.pem and key.pem in (made if missing).
+    #[arg(long, value_name = "DIR")]
+    out: std::path::PathBuf,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+    /// Host names or IP addresses the certificate is for (default:
+    /// localhost 127.0.0.1 ::1).
+    names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct ConnectArgs {
+    /// The server's address.
+    #[arg(value_name = "HOST:PORT", default_value = safecalc::DEFAULT_LISTEN)]
+    addr: String,
+    /// Speak TLS, verifying the server against the system's root
+    /// certificates (or --ca).
+    #[arg(long)]
+    tls: bool,
+    /// Trust only the certificates in FILE (PEM), e.g. the one
+    /// `safecalc cert` wrote.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "insecure"
+    )]
+    ca: Option<std::path::PathBuf>,
+    /// Do not verify the server's certificate: the session is encrypted,
+    /// but to whoever answered. For tests only.
+    #[arg(long, requires = "tls")]
+    insecure: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
+        Command::Eval(args) if args.expr.is_empty() => eval_lines(),
         Command::Eval(args) => eval(&args.expr.join(" ")),
+        Command::Cert(args) => cert(&args),
+        Command::Connect(args) => connect(&args),
+    }
+}
+
+/// `safecalc eval` without an expression: the local REPL (see
+/// `safecalc::client::repl`); exit code 1 if any line failed.
+fn eval_lines() -> ExitCode {
+    let limits = safecalc::calc::Limits::DEFAULT;
+    let outcome = if std::io::stdin().is_terminal() {
+        repl::interactive(limits).map(|()| repl::Outcome::AllGood)
+    } else {
+        repl::batch(limits, std::io::stdin().lock(), std::io::stdout().lock())
+    };
+    match outcome {
+        Ok(repl::Outcome::AllGood) => ExitCode::SUCCESS,
+        Ok(repl::Outcome::SomeFailed) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `safecalc cert`: writes the pair and prints where, and its fingerprint.
+fn cert(args: &CertArgs) -> ExitCode {
+    let written = safecalc::certificate::self_signed(&args.names).and_then(|pair| {
+        Ok((
+            safecalc::certificate::write(&pair, &args.out, args.force)?,
+            pair,
+        ))
+    });
+    match written {
+        Ok(((cert, key), pair)) => {
+            println!("certificate: {}", cert.display());
+            println!("key:         {}", key.display());
+            println!("SHA-256 fingerprint: {}", pair.fingerprint);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `safecalc connect`: one line on stderr and exit code 1 if the server
+/// cannot be reached or the handshake fails.
+fn connect(args: &ConnectArgs) -> ExitCode {
+    if args.insecure {
+        eprintln!(
+            "WARNING: --insecure: the server's certificate is NOT verified. The session is \
+             encrypted, but to whoever answered: anyone between you and {} can read and \
+             change it.",
+            args.addr
+        );
+    }
+    let options = ConnectOptions {
+        addr: args.addr.clone(),
+        tls: args.tls,
+        ca: args.ca.clone(),
+        insecure: args.insecure,
+    };
+    match connect::run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -116,16 +232,44 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A certificate or key that cannot be used is a mistake in the
+    // command line, like a bad flag: exit code 2, before binding anything.
+    let tls = match args.tls() {
+        Some((addr, files)) => match TlsSetup::load(files) {
+            Ok(setup) => Some((addr, setup)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     runtime.block_on(async {
         let config = args.config();
-        let server = match Server::bind(&args.listen, config).await {
+        let mut server = match Server::bind(&args.listen, config).await {
             Ok(server) => server,
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         };
+        if let Some((tls_addr, setup)) = tls {
+            server = match server.with_tls(&tls_addr, setup).await {
+                Ok(server) => server,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+        }
         let addr = match server.local_addr() {
+            Ok(addr) => addr,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let tls_addr = match server.tls_local_addr().transpose() {
             Ok(addr) => addr,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -142,6 +286,15 @@ fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(reloader) = server.tls_reloader() {
+            match reload_on_hangup(reloader) {
+                Ok(reloading) => drop(tokio::spawn(reloading)),
+                Err(e) => {
+                    eprintln!("error: cannot install the SIGHUP handler: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         let token = shutdown.clone();
         tokio::spawn(async move {
             let name = signals.recv().await;
@@ -149,9 +302,48 @@ fn serve(args: ServeArgs) -> ExitCode {
             token.cancel();
         });
         println!("safecalc listening on {addr}");
+        if let Some(tls_addr) = tls_addr {
+            println!("safecalc listening for TLS on {tls_addr}");
+        }
         server.run(shutdown).await;
         ExitCode::SUCCESS
     })
+}
+
+/// SIGHUP reloads the TLS certificate and key (see
+/// `safecalc::server::tls`): established connections stay, new handshakes
+/// use the new pair, and a pair that cannot be used is logged and ignored.
+/// Installed only with a TLS listener: without one, SIGHUP keeps its
+/// default meaning (end the process).
+#[cfg(unix)]
+fn reload_on_hangup(
+    reloader: TlsReloader,
+) -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = signal(SignalKind::hangup())?;
+    Ok(async move {
+        while hangups.recv().await.is_some() {
+            let files = reloader.files();
+            match reloader.reload() {
+                Ok(()) => info!(
+                    cert = %files.cert.display(),
+                    key = %files.key.display(),
+                    "SIGHUP: TLS certificate reloaded"
+                ),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "SIGHUP: TLS certificate not reloaded; new handshakes keep the old one"
+                ),
+            }
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn reload_on_hangup(
+    _reloader: TlsReloader,
+) -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(std::future::ready(()))
 }
 
 /// The signals that stop the server gracefully: SIGINT (Ctrl-C) and SIGTERM.

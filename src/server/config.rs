@@ -6,12 +6,14 @@
 //! server runs with, and [`ServeArgs::config`] is the one place that maps
 //! one to the other.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
 use super::chat::ChatConfig;
+use super::tls::CertificateFiles;
 use crate::calc::Limits;
 
 /// Everything a running server needs to know.
@@ -38,6 +40,11 @@ pub struct Config {
     /// The share of one core, in percent, that one connection may use over
     /// time (see [`cpu_share`](super::cpu_share)); 100 turns the limit off.
     pub cpu_share_percent: u32,
+    /// The longest a TLS client may take from connecting to the end of its
+    /// handshake (see [`tls`](super::tls)).
+    pub tls_handshake_timeout: Duration,
+    /// TLS handshakes computing at once; more wait their turn.
+    pub tls_max_handshakes: usize,
 }
 
 impl Default for Config {
@@ -51,6 +58,8 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(3),
             chat: ChatConfig::default(),
             cpu_share_percent: 10,
+            tls_handshake_timeout: Duration::from_secs(10),
+            tls_max_handshakes: 16,
         }
     }
 }
@@ -121,6 +130,31 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = Config::default().cpu_share_percent,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub cpu_share: u32,
+
+    /// Also serve TLS on this address (needs --tls-cert and --tls-key);
+    /// SIGHUP reloads the certificate and key.
+    #[arg(long, value_name = "ADDR", requires_all = ["tls_cert", "tls_key"])]
+    pub tls_listen: Option<String>,
+
+    /// The TLS certificate chain (PEM, server certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_listen")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The TLS private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_listen")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Seconds a TLS client may take from connecting to the end of its
+    /// handshake before it is disconnected.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub tls_handshake_timeout: u64,
+
+    /// TLS handshakes computing at once; further new TLS clients wait
+    /// (within their handshake timeout) for a turn.
+    #[arg(long, value_name = "N", default_value_t = Config::default().tls_max_handshakes,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub tls_max_handshakes: usize,
 }
 
 impl ServeArgs {
@@ -142,8 +176,21 @@ impl ServeArgs {
                 history: self.chat_history,
             },
             cpu_share_percent: self.cpu_share,
+            tls_handshake_timeout: Duration::from_secs(self.tls_handshake_timeout),
+            tls_max_handshakes: self.tls_max_handshakes,
             ..Config::default()
         }
+    }
+
+    /// The TLS listener these flags ask for: its address and certificate
+    /// files, or `None` without `--tls-listen`.
+    pub fn tls(&self) -> Option<(String, CertificateFiles)> {
+        let addr = self.tls_listen.clone()?;
+        let files = CertificateFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+        };
+        Some((addr, files))
     }
 }
 
@@ -212,6 +259,57 @@ mod tests {
         );
         assert_eq!(config.cpu_share_percent, 25);
         assert_eq!(cli.serve.workers, 3);
+    }
+
+    #[test]
+    fn tls_flags_reach_the_config() {
+        let cli = Cli::try_parse_from([
+            "safecalc",
+            "--tls-listen",
+            "127.0.0.1:7443",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-handshake-timeout",
+            "3",
+            "--tls-max-handshakes",
+            "2",
+        ])
+        .unwrap();
+        let config = cli.serve.config();
+        assert_eq!(config.tls_handshake_timeout, Duration::from_secs(3));
+        assert_eq!(config.tls_max_handshakes, 2);
+        let (addr, files) = cli.serve.tls().expect("a TLS listener");
+        assert_eq!(addr, "127.0.0.1:7443");
+        assert_eq!(files.cert, PathBuf::from("c.pem"));
+        assert_eq!(files.key, PathBuf::from("k.pem"));
+        assert!(
+            Cli::try_parse_from(["safecalc"])
+                .unwrap()
+                .serve
+                .tls()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn tls_flags_come_together() {
+        for args in [
+            &["safecalc", "--tls-listen", "127.0.0.1:7443"][..],
+            &[
+                "safecalc",
+                "--tls-listen",
+                "127.0.0.1:7443",
+                "--tls-cert",
+                "c.pem",
+            ],
+            &["safecalc", "--tls-cert", "c.pem", "--tls-key", "k.pem"],
+            &["safecalc", "--tls-handshake-timeout", "0"],
+            &["safecalc", "--tls-max-handshakes", "0"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
     }
 
     #[test]

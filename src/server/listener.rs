@@ -13,6 +13,13 @@
 //!   the accept loop stop and each handler say `server shutting down`.
 //! * A [`TaskTracker`] holding every task the server spawned, so that
 //!   shutdown can wait for all of them to finish (with a time limit).
+//!
+//! A server may also listen for TLS ([`Server::with_tls`]). The one loop
+//! accepts on both sockets, and both kinds of client take their permit
+//! from the same semaphore and share the stats and the chat hub, so the
+//! cap, `/stats` and the rooms are the server's, not a listener's. A TLS
+//! client's task first runs the handshake (see [`super::tls`]) and then
+//! the same [`Handler`], over the encrypted stream.
 
 use std::io;
 use std::net::SocketAddr;
@@ -20,6 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -31,7 +39,8 @@ use super::config::Config;
 use super::connection::Connection;
 use super::handler::Handler;
 use super::session::{Peer, Session};
-use super::stats::Stats;
+use super::stats::{ConnectionGuard, Stats};
+use super::tls::{Handshakes, TlsReloader, TlsSetup};
 
 /// The line a client gets when `max_connections` are already served.
 pub const SERVER_FULL: &str = "error: server full";
@@ -93,6 +102,15 @@ pub struct Server {
     config: Config,
     stats: Arc<Stats>,
     chat: Arc<ChatHub>,
+    /// The TLS listener, if any.
+    tls: Option<TlsListener>,
+}
+
+/// The TLS listening socket and what its handshakes need.
+#[derive(Debug)]
+struct TlsListener {
+    listener: TcpListener,
+    handshakes: Handshakes,
 }
 
 impl Server {
@@ -120,6 +138,38 @@ impl Server {
         Err(bind_error(last_error.unwrap_or_else(none)))
     }
 
+    /// Binds `addr` as well, for TLS with `setup`'s certificate: the same
+    /// service, over encrypted connections (see the [module docs](self)).
+    pub async fn with_tls(
+        mut self,
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        setup: TlsSetup,
+    ) -> Result<Server, ServerError> {
+        let other = Server::bind(addr, self.config.clone()).await?;
+        let handshakes = Handshakes::new(
+            setup,
+            self.config.tls_max_handshakes,
+            self.config.tls_handshake_timeout,
+        );
+        self.tls = Some(TlsListener {
+            listener: other.listener,
+            handshakes,
+        });
+        Ok(self)
+    }
+
+    /// The address the TLS listener listens on, if there is one.
+    pub fn tls_local_addr(&self) -> Option<Result<SocketAddr, ServerError>> {
+        let tls = self.tls.as_ref()?;
+        Some(tls.listener.local_addr().map_err(ServerError::LocalAddr))
+    }
+
+    /// The handle that reloads the TLS certificate (SIGHUP), if there is a
+    /// TLS listener.
+    pub fn tls_reloader(&self) -> Option<TlsReloader> {
+        Some(self.tls.as_ref()?.handshakes.setup.reloader())
+    }
+
     /// Serves on an already bound listener.
     pub fn from_listener(listener: TcpListener, config: Config) -> Server {
         Server {
@@ -127,6 +177,7 @@ impl Server {
             chat: ChatHub::new(config.chat.clone()),
             config,
             stats: Arc::new(Stats::new()),
+            tls: None,
         }
     }
 
@@ -155,6 +206,7 @@ impl Server {
             config,
             stats,
             chat,
+            tls,
         } = self;
         let accepting = Accepting {
             connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -170,7 +222,51 @@ impl Server {
             Ok(addr) => info!(%addr, "listening"),
             Err(e) => warn!(error = %e, "listening on an unknown address"),
         }
-        accepting.run(listener).await;
+        if let Some(tls) = &tls {
+            match tls.listener.local_addr() {
+                Ok(addr) => info!(%addr, "listening for TLS"),
+                Err(e) => warn!(error = %e, "listening for TLS on an unknown address"),
+            }
+        }
+        accepting.run(listener, tls).await;
+    }
+}
+
+/// The server's shared parts a connection's handler is made from.
+struct Serving {
+    config: Config,
+    stats: Arc<Stats>,
+    chat: Arc<ChatHub>,
+    shutdown: CancellationToken,
+}
+
+impl Serving {
+    /// A handler for a client at `peer` on `stream`, registered with the
+    /// chat hub from now on, and the guard that counts it as open until
+    /// dropped.
+    fn handler<S: AsyncRead + AsyncWrite + Unpin>(
+        &self,
+        stream: S,
+        peer: Peer,
+        span: tracing::Span,
+    ) -> (Handler<S>, ConnectionGuard) {
+        let open = self.stats.connection_opened();
+        // Every client is a chat member (with a guest nick) from the
+        // start; the member leaves the hub when the handler drops it.
+        let (member, inbox) = self.chat.register_within(&self.shutdown);
+        let handler = Handler {
+            connection: Connection::new(stream, self.config.max_line_bytes),
+            session: Session::new(self.config.limits, Arc::clone(&self.stats), member)
+                .with_peer(peer),
+            inbox,
+            shutdown: self.shutdown.clone(),
+            idle_timeout: self.config.idle_timeout,
+            goodbye_timeout: self.config.goodbye_timeout,
+            cpu_share_percent: self.config.cpu_share_percent,
+            stats: Arc::clone(&self.stats),
+            span,
+        };
+        (handler, open)
     }
 }
 
@@ -186,19 +282,46 @@ struct Accepting {
     next_id: u64,
 }
 
+/// Which listener a connection came from.
+enum Transport {
+    Plain,
+    Tls,
+}
+
+/// The next connection on `listener`; never, without one.
+async fn accept_on(listener: Option<&TcpListener>) -> io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
 impl Accepting {
-    async fn run(mut self, listener: TcpListener) {
+    async fn run(mut self, listener: TcpListener, tls: Option<TlsListener>) {
         let mut backoff = FIRST_ACCEPT_BACKOFF;
+        let tls_listener = tls.as_ref().map(|tls| &tls.listener);
+        let handshakes = tls.as_ref().map(|tls| &tls.handshakes);
         loop {
+            // Without `biased`, a flood on one listener cannot starve the
+            // other; shutdown is looked at first on every turn instead.
+            if self.shutdown.is_cancelled() {
+                break;
+            }
             let accepted = tokio::select! {
-                biased;
                 () = self.shutdown.cancelled() => break,
-                accepted = listener.accept() => accepted,
+                accepted = listener.accept() => accepted.map(|a| (a, Transport::Plain)),
+                accepted = accept_on(tls_listener) => accepted.map(|a| (a, Transport::Tls)),
             };
             match accepted {
-                Ok((stream, peer)) => {
+                Ok(((stream, peer), Transport::Plain)) => {
                     backoff = FIRST_ACCEPT_BACKOFF;
                     self.admit(stream, peer);
+                }
+                Ok(((stream, peer), Transport::Tls)) => {
+                    backoff = FIRST_ACCEPT_BACKOFF;
+                    if let Some(handshakes) = handshakes {
+                        self.admit_tls(stream, peer, handshakes);
+                    }
                 }
                 Err(e) => {
                     // Running out of file descriptors or memory is
@@ -216,6 +339,7 @@ impl Accepting {
         // Stop accepting: from here on, connection attempts are refused by
         // the kernel instead of waiting in the backlog.
         drop(listener);
+        drop(tls);
         self.tracker.close();
         info!(connections = self.stats.open_connections(), "shutting down");
         let waited = tokio::time::timeout(self.config.shutdown_timeout, self.tracker.wait()).await;
@@ -237,24 +361,8 @@ impl Accepting {
             self.refuse(stream, peer);
             return;
         };
-        self.next_id += 1;
-        let span = info_span!("conn", id = self.next_id, %peer);
-        let open = self.stats.connection_opened();
-        // Every client is a chat member (with a guest nick) from the
-        // start; the member leaves the hub when the handler drops it.
-        let (member, inbox) = self.chat.register_within(&self.shutdown);
-        let handler = Handler {
-            connection: Connection::new(stream, self.config.max_line_bytes),
-            session: Session::new(self.config.limits, Arc::clone(&self.stats), member)
-                .with_peer(Peer::plain(peer)),
-            inbox,
-            shutdown: self.shutdown.clone(),
-            idle_timeout: self.config.idle_timeout,
-            goodbye_timeout: self.config.goodbye_timeout,
-            cpu_share_percent: self.config.cpu_share_percent,
-            stats: Arc::clone(&self.stats),
-            span,
-        };
+        let span = self.span(peer);
+        let (handler, open) = self.serving().handler(stream, Peer::plain(peer), span);
         debug!(parent: &handler.span, "connected");
         self.tracker.spawn(async move {
             handler.run().await;
@@ -262,6 +370,54 @@ impl Accepting {
             drop(open);
             drop(permit);
         });
+    }
+
+    /// Starts the handshake of a new TLS client and then serves it, or
+    /// closes the connection if the server is full (a TLS client could not
+    /// read the plain `server full` line).
+    fn admit_tls(&mut self, stream: TcpStream, peer: SocketAddr, handshakes: &Handshakes) {
+        let _ = stream.set_nodelay(true);
+        let Ok(permit) = Arc::clone(&self.connections).try_acquire_owned() else {
+            info!(%peer, "server full; TLS connection closed");
+            return;
+        };
+        let span = self.span(peer);
+        let serving = self.serving();
+        let handshakes = handshakes.clone();
+        self.tracker.spawn(async move {
+            // The permit is held from here: a handshake in progress counts
+            // toward the connection cap.
+            match handshakes.handshake(stream, &serving.shutdown).await {
+                Ok(stream) => {
+                    let peer = Peer {
+                        addr: Some(peer),
+                        encrypted: true,
+                    };
+                    let (handler, open) = serving.handler(stream, peer, span);
+                    debug!(parent: &handler.span, "connected over TLS");
+                    handler.run().await;
+                    drop(open);
+                }
+                Err(e) => debug!(parent: &span, error = %e, "TLS handshake failed"),
+            }
+            drop(permit);
+        });
+    }
+
+    /// The span of a new connection's events.
+    fn span(&mut self, peer: SocketAddr) -> tracing::Span {
+        self.next_id += 1;
+        info_span!("conn", id = self.next_id, %peer)
+    }
+
+    /// What a connection's task needs from the server to start serving.
+    fn serving(&self) -> Serving {
+        Serving {
+            config: self.config.clone(),
+            stats: Arc::clone(&self.stats),
+            chat: Arc::clone(&self.chat),
+            shutdown: self.shutdown.clone(),
+        }
     }
 
     /// Tells a client the server is full and closes the connection.

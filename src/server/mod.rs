@@ -5,6 +5,8 @@
 //!
 //! * [`listener`]: [`Server`], the accept loop, the connection cap and
 //!   graceful shutdown;
+//! * [`tls`]: the TLS listener's certificate, its reload (SIGHUP) and the
+//!   handshake rules;
 //! * [`handler`]: the task serving one client, where timeouts, shutdown and
 //!   backpressure meet the I/O;
 //! * [`cpu_share`]: each connection's budget of CPU time;
@@ -35,6 +37,7 @@ pub mod listener;
 pub mod session;
 pub mod stats;
 pub mod text;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -47,6 +50,7 @@ pub use config::{Config, ServeArgs};
 pub use listener::{Server, ServerError};
 pub use session::{Action, GREETING, Mode, Peer, Session};
 pub use stats::Stats;
+pub use tls::{CertificateFiles, TlsError, TlsReloader, TlsSetup};
 
 /// Replays a connection without a network: feeds `reads` (each one as if
 /// it arrived in one `read`) and then end of input through the codec and a
