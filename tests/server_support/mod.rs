@@ -19,6 +19,18 @@ use tokio_util::sync::CancellationToken;
 /// The longest any single step of a test may wait before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// What a fresh calculator session replies to `line`, as the server writes
+/// it: the value's `repr`, or `error: ` and the error. Tests of the server
+/// compare with it where a reply must be the calculator's own answer to
+/// that line (its exact wording is the calculator tests' business), so
+/// that any other `error: ...` line, such as `line too long`, fails them.
+pub fn calc_reply(line: &str) -> String {
+    match safecalc::calc::Session::new().eval(line) {
+        Ok(value) => value.to_string(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
 /// A server running in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
