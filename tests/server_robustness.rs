@@ -4,7 +4,6 @@
 
 mod server_support;
 
-use std::io::ErrorKind;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -82,87 +81,129 @@ async fn five_hundred_concurrent_clients() {
 }
 
 /// A client that writes without reading: the server must stop reading from
-/// it (so the client's writes eventually block) instead of buffering
+/// it (so the client's writes block) instead of reading ahead and buffering
 /// replies, and must then deliver every reply, in order, once the client
 /// reads.
+///
+/// The check is exact, with no timing in it. Each line is far longer than
+/// the socket buffers between the server and the client can hold in either
+/// direction (both ends' buffers are made small; the server's connections
+/// inherit its listener's), so the echo of the first line cannot be
+/// written whole while the client does not read. The server handles a
+/// line before it writes the reply, so by the time the first byte of that
+/// reply reaches the client, a server that keeps its promise ("never more
+/// than one line's replies for a client that does not read") has handled
+/// exactly that one line, and cannot handle another: it is still writing.
+/// A server that reads the next line before writing (or reads ahead on the
+/// side) has handled two by then, or has taken more of the client's bytes
+/// than the buffers on the way can hold. A server that stalls sends no
+/// byte and fails after `PATIENCE`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backpressure_stops_reading_from_a_client_that_does_not_read() {
-    // Bounds the test if the server were (wrongly) buffering without limit.
-    const MAX_BYTES_SENT: usize = 256 * 1024 * 1024;
-    let server = TestServer::start().await;
-    // Small client buffers so the pipe fills sooner; the server's are the
-    // kernel's defaults.
+    /// Each line (and so each echo) is this long, newline included.
+    const LINE: usize = 256 * 1024;
+    const LINES: usize = 3;
+    /// Asked of each socket buffer (Linux doubles it for bookkeeping).
+    const BUFFER: u32 = 16 * 1024;
+    let listener = TcpSocket::new_v4().expect("socket");
+    listener.set_send_buffer_size(BUFFER).expect("sndbuf");
+    listener.set_recv_buffer_size(BUFFER).expect("rcvbuf");
+    listener.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    let (server_sends, server_receives) = (
+        listener.send_buffer_size().expect("sndbuf") as usize,
+        listener.recv_buffer_size().expect("rcvbuf") as usize,
+    );
+    let config = Config {
+        max_line_bytes: LINE,
+        ..Config::default()
+    };
+    let server = TestServer::with_listener(listener.listen(16).expect("listen"), config);
     let socket = TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(16 * 1024).expect("rcvbuf");
-    socket.set_send_buffer_size(16 * 1024).expect("sndbuf");
+    socket.set_recv_buffer_size(BUFFER).expect("rcvbuf");
+    socket.set_send_buffer_size(BUFFER).expect("sndbuf");
+    let (client_sends, client_receives) = (
+        socket.send_buffer_size().expect("sndbuf") as usize,
+        socket.recv_buffer_size().expect("rcvbuf") as usize,
+    );
+    // What the sockets can hold in one direction is at most the sender's
+    // send buffer and the receiver's receive buffer.
+    let towards_client = server_sends + client_receives;
+    let towards_server = client_sends + server_receives;
+    assert!(
+        towards_client.max(towards_server) < LINE / 2,
+        "the socket buffers ({towards_client} and {towards_server} bytes) must not hold a line"
+    );
     let stream = socket.connect(server.addr).await.expect("connect");
     let mut client = Client::from_stream(stream);
-    client.line().await; // greeting
+    assert_eq!(client.line().await, GREETING);
     assert!(client.ask("/echo").await.starts_with("echo mode"));
+    let handled_before = server.stats.snapshot().requests;
     let Client { reader, writer } = client;
+    let mut reader = reader;
 
-    let line = |i: usize| format!("{i:08} {}\n", "x".repeat(4000)).into_bytes();
-    let mut lines_sent = 0;
-    let mut bytes_sent = 0;
-    let mut pending = Vec::new();
-    let mut blocked = false;
-    while bytes_sent < MAX_BYTES_SENT {
-        if pending.is_empty() {
-            pending = line(lines_sent);
-            lines_sent += 1;
-        }
-        // Two seconds without the socket accepting a byte: the server has
-        // stopped reading from us.
-        match tokio::time::timeout(Duration::from_secs(2), writer.writable()).await {
-            Err(_) => {
-                blocked = true;
-                break;
+    let line = |i: usize| {
+        let mut line = format!("{i:08} ").into_bytes();
+        line.resize(LINE - 1, b'x');
+        line.push(b'\n');
+        line
+    };
+    let written = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::clone(&written);
+    let writing = tokio::spawn(async move {
+        let mut writer = writer;
+        for i in 0..LINES {
+            for chunk in line(i).chunks(4096) {
+                writer.write_all(chunk).await.expect("write");
+                progress.fetch_add(chunk.len(), Ordering::SeqCst);
             }
-            Ok(ready) => ready.expect("writable"),
         }
-        match writer.try_write(&pending) {
-            Ok(n) => {
-                pending.drain(..n);
-                bytes_sent += n;
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => panic!("write failed: {e}"),
-        }
-    }
-    assert!(
-        blocked,
-        "sent {bytes_sent} bytes without the server pushing back"
+        writer.write_all(b"quit\n").await.expect("write");
+        writer
+    });
+
+    // The first byte of the first echo.
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout(PATIENCE, reader.get_mut().peek(&mut first))
+        .await
+        .expect("the first echo starts in time")
+        .expect("peek");
+    assert_eq!(peeked, 1);
+    let handled = server.stats.snapshot().requests - handled_before;
+    let taken = written.load(Ordering::SeqCst);
+    assert_eq!(
+        handled, 1,
+        "the server handled {handled} lines before the first line's echo was \
+         written: it read ahead"
     );
-    let requests_while_blocked = server.stats.snapshot().requests;
+    // All the client has written past the first line is in the buffers on
+    // the way (plus what one read of the server took: 1 KiB).
+    let slack = 64 * 1024;
+    assert!(
+        taken <= LINE + towards_server + slack,
+        "the server took {taken} bytes while writing one line's echo: it read ahead"
+    );
+    assert!(!writing.is_finished(), "the client's writes are blocked");
 
     // Now read: every line comes back, in order, and then the session ends.
-    let mut reader = reader;
-    let mut writer = writer;
-    let read = tokio::spawn(async move {
-        for i in 0..lines_sent {
-            let echoed = read_line(&mut reader).await;
-            assert_eq!(echoed.as_bytes(), &line(i)[..line(i).len() - 1], "line {i}");
-        }
-        assert_eq!(read_line(&mut reader).await, "bye");
-        reader
-    });
-    tokio::time::timeout(PATIENCE, async {
-        writer.write_all(&pending).await?;
-        writer.write_all(b"quit\n").await
-    })
-    .await
-    .expect("write in time")
-    .expect("write");
-    let reader = tokio::time::timeout(PATIENCE * 4, read)
+    for i in 0..LINES {
+        let echoed = read_line(&mut reader).await;
+        assert!(echoed.as_bytes() == &line(i)[..LINE - 1], "line {i}");
+    }
+    assert_eq!(read_line(&mut reader).await, "bye");
+    let writer = tokio::time::timeout(PATIENCE, writing)
         .await
-        .expect("drained in time")
-        .expect("reader task");
+        .expect("written in time")
+        .expect("writer task");
     let mut client = Client { reader, writer };
     client.expect_eof().await;
-    assert!(requests_while_blocked < lines_sent as u64 + 1);
+    drop(client);
+    assert_eq!(
+        server.stats.snapshot().requests - handled_before,
+        LINES as u64 + 1
+    );
     eprintln!(
-        "backpressure: client blocked after {lines_sent} lines ({bytes_sent} bytes); \
-         server had handled {requests_while_blocked} requests"
+        "backpressure: {taken} bytes sent and 1 line handled when the first echo \
+         began; {towards_server} bytes of buffers towards the server"
     );
     server.stop().await;
 }

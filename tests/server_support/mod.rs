@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use safecalc::server::{ChatHub, Config, GREETING, Server, Stats};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -47,6 +47,16 @@ impl TestServer {
 
     pub async fn with_config(config: Config) -> TestServer {
         let server = Server::bind("127.0.0.1:0", config).await.expect("bind");
+        TestServer::serving(server)
+    }
+
+    /// A server on a listener the test made, for socket options (buffer
+    /// sizes) that the connections it accepts inherit.
+    pub fn with_listener(listener: TcpListener, config: Config) -> TestServer {
+        TestServer::serving(Server::from_listener(listener, config))
+    }
+
+    fn serving(server: Server) -> TestServer {
         let addr = server.local_addr().expect("local addr");
         let stats = server.stats();
         let chat = server.chat();
