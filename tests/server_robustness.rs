@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use safecalc::server::{Config, GREETING};
+use safecalc::server::{Config, GREETING, simulate};
 use server_support::{Client, PATIENCE, TestServer, read_line};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Barrier;
 
@@ -348,43 +348,130 @@ async fn shutdown_with_no_clients_returns() {
     server.stop().await;
 }
 
+/// A client floods the server with a megabyte of random bytes while
+/// another asks its questions; the other gets every answer, and the
+/// flooder gets exactly the replies its bytes call for.
+///
+/// The overlap is made certain by ordering, not timing: the flood goes in
+/// 50 chunks, and each of the bystander's 50 requests is sent after one
+/// chunk and before the flooder's sync line that follows it (`/echo
+/// flood-N`), whose echo the test waits for. So between any two of the
+/// bystander's requests the server handled the flooder's lines, and the
+/// flooder's session was alive from the first chunk to the last. What the
+/// flooder received must be, byte for byte, what [`simulate`] says the
+/// same bytes get: no reply lost, none added, the session not dropped.
+///
+/// The garbage has no 0xFF (IAC, which with 0xF4 would be Ctrl-C and end
+/// the session) and no 0x04 (a line of it alone is Ctrl-D), and no line of
+/// it is a quit word (which `simulate` would show as an early `bye`); the
+/// session ends with a deliberate `IAC IP`.
 #[tokio::test]
 async fn garbage_floods_do_not_hurt_other_clients() {
+    const CHUNKS: usize = 50;
+    const CHUNK_BYTES: usize = 20_000;
     let server = TestServer::start().await;
     let mut bystander = server.client().await;
     let flooder = server.client().await;
-    let mut garbage = Vec::new();
     let mut state: u32 = 0x9e37_79b9;
-    for _ in 0..1_000_000 {
+    let mut random = move || {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        garbage.push((state >> 11) as u8);
-    }
-    let Client {
-        mut reader,
-        mut writer,
-    } = flooder;
-    let flood = tokio::spawn(async move {
-        // The flooder reads whatever comes back so it never blocks itself.
-        let drain = tokio::spawn(async move {
-            let mut sink = Vec::new();
-            let _ = reader.read_to_end(&mut sink).await;
-            sink.len()
-        });
-        let _ = writer.write_all(&garbage).await;
-        let _ = writer.write_all(b"\r\n\xff\xf4").await;
-        drain.await.expect("drain task")
+        (state >> 11) as u8
+    };
+    // Three kinds of chunk in turn: any bytes (mostly invalid UTF-8), lines
+    // of the calculator's own characters (mostly syntax errors, some
+    // answers), and lines longer than the limit.
+    let mut chunk = |round: usize| -> Vec<u8> {
+        const CALCULATOR: &[u8] = b"0123456789+-*/%^().,_ eEx=abcdefghijklmnopqrstuvwxyz";
+        (0..CHUNK_BYTES)
+            .map(|i| match round % 3 {
+                0 => match random() {
+                    0xff => 0xfe,
+                    0x04 => 0x05,
+                    byte => byte,
+                },
+                1 if random() < 8 => b'\n',
+                2 if i % 6000 == 5999 => b'\n',
+                _ => CALCULATOR[usize::from(random()) % CALCULATOR.len()],
+            })
+            .collect()
+    };
+    let Client { reader, mut writer } = flooder;
+    // The flooder's replies are read all the time, so that it never blocks
+    // itself; each line is also handed over, for the sync lines.
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move {
+        let mut reader = reader;
+        let mut received = Vec::new();
+        loop {
+            let start = received.len();
+            let n = tokio::time::timeout(PATIENCE, reader.read_until(b'\n', &mut received))
+                .await
+                .expect("the flooder's replies keep coming")
+                .expect("read");
+            if n == 0 {
+                return received;
+            }
+            let _ = lines_tx.send(received[start..].to_vec());
+        }
     });
-    for i in 0..50 {
-        assert_eq!(bystander.ask(&i.to_string()).await, i.to_string());
+    let mut sent = Vec::new();
+    for round in 0..CHUNKS {
+        let chunk = chunk(round);
+        writer.write_all(&chunk).await.expect("flood");
+        sent.extend_from_slice(&chunk);
+        assert_eq!(
+            bystander.ask(&round.to_string()).await,
+            round.to_string(),
+            "the bystander's request {round}, during the flood"
+        );
+        let sync = format!("\r\n/echo flood-{round}\r\n");
+        writer.write_all(sync.as_bytes()).await.expect("sync");
+        sent.extend_from_slice(sync.as_bytes());
+        let token = format!("flood-{round}\r\n");
+        loop {
+            let line = tokio::time::timeout(PATIENCE, lines.recv())
+                .await
+                .expect("the flooder's sync line in time")
+                .expect("the flooder's session is still open");
+            if line.ends_with(token.as_bytes()) {
+                break;
+            }
+        }
     }
-    let replied = tokio::time::timeout(PATIENCE, flood)
+    // Ctrl-C, as telnet sends it.
+    writer.write_all(b"\xff\xf4").await.expect("write");
+    sent.extend_from_slice(b"\xff\xf4");
+    let received = tokio::time::timeout(PATIENCE, drain)
         .await
-        .expect("flood ends")
-        .expect("flood task");
-    assert!(replied > 0);
+        .expect("the flooder's session ends")
+        .expect("drain task");
+    let expected = simulate(&Config::default(), [&sent[..]]);
+    let greeting = format!("{GREETING}\r\n");
+    let expected = expected
+        .strip_prefix(greeting.as_bytes())
+        .expect("the greeting first");
+    assert!(
+        expected.ends_with(b"\xff\xfc\x06bye\r\n"),
+        "ended by Ctrl-C"
+    );
+    assert!(
+        received == expected,
+        "the flooder got {} bytes of replies where {} were due",
+        received.len(),
+        expected.len()
+    );
+    eprintln!(
+        "flood: {} bytes sent, {} reply lines ({} bytes) received",
+        sent.len(),
+        received.iter().filter(|&&b| b == b'\n').count(),
+        received.len()
+    );
+    drop(writer);
     server.wait_for_open_connections(1).await;
+    assert_eq!(bystander.ask("6*7").await, "42");
+    drop(bystander);
     server.stop().await;
 }
 
