@@ -237,32 +237,71 @@ async fn the_client_past_the_limit_gets_server_full() {
     server.stop().await;
 }
 
-#[tokio::test]
+/// Keeps tokio's paused clock still until dropped: while a blocking task
+/// runs, the runtime does not advance a paused clock by itself (see
+/// `tokio::time::pause`), so only the test's `advance` calls move it, and
+/// waiting for a reply over the network cannot make a timer fire early.
+/// After `PATIENCE` of real time the hold ends by itself, so that a test
+/// stuck waiting does not hang: the clock then jumps to the next timer,
+/// which the test sees as time it did not advance.
+struct ClockHold {
+    _release: std::sync::mpsc::Sender<()>,
+}
+
+impl ClockHold {
+    fn new() -> ClockHold {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || held.recv_timeout(PATIENCE));
+        ClockHold { _release: release }
+    }
+}
+
+/// The idle timeout, decided by tokio's clock alone: the server runs in
+/// this test's runtime, whose clock is paused and moved only by `advance`,
+/// so the test checks the timer to the millisecond and nothing in it
+/// depends on how fast the machine is. At the end the clock must have
+/// moved by exactly what the test advanced it: any other move means a
+/// reply came only after the clock was let go (see [`ClockHold`]).
+#[tokio::test(start_paused = true)]
 async fn idle_clients_are_told_and_closed() {
     let config = Config {
         idle_timeout: Some(Duration::from_secs(1)),
         ..Config::default()
     };
     let server = TestServer::with_config(config).await;
+    let clock = ClockHold::new();
+    let start = tokio::time::Instant::now();
+    let step = Duration::from_millis(250);
     let mut idle = server.client().await;
     // An active client is not idle: each request restarts its timer.
     let mut active = server.client().await;
     for i in 0..6 {
         assert_eq!(active.ask(&i.to_string()).await, i.to_string());
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::advance(step).await;
     }
+    // 1.5 s after it connected, the idle client has been told and closed.
     assert_eq!(
         idle.line().await,
         "error: idle for 1 s, closing the connection"
     );
     idle.expect_eof().await;
-    // Once it stops, it is idle too: the timer its requests kept moving
-    // still fires.
+    // The active client's last request was 250 ms ago; 999 ms is not idle
+    // (a closed client would get the idle line instead of its answer)...
+    tokio::time::advance(Duration::from_millis(749)).await;
+    assert_eq!(active.ask("7").await, "7");
+    // ... and from that request on, a whole second is.
+    tokio::time::advance(Duration::from_secs(1)).await;
     assert_eq!(
         active.line().await,
         "error: idle for 1 s, closing the connection"
     );
     active.expect_eof().await;
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_millis(6 * 250 + 749 + 1000),
+        "the clock moved by itself: a reply came late"
+    );
+    drop(clock);
     server.stop().await;
 }
 
