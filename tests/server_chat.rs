@@ -331,10 +331,12 @@ async fn calc_inside_chat_is_shared_and_uses_the_senders_session() {
     alice.sync().await;
     assert_eq!(alice.ask("/calc x * 2").await, "<alice> x * 2 = 42");
     assert_eq!(alice.ask("/calc 1/0").await, calc_reply("1/0"));
+    // An assignment is shared as what it binds.
+    assert_eq!(alice.ask("/calc y = x + 1").await, "<alice> y = 22");
     alice.sync().await;
     assert_eq!(
         bob.sync().await,
-        ["<alice> x * 2 = 42"],
+        ["<alice> x * 2 = 42", "<alice> y = 22"],
         "errors are not shared"
     );
     assert_eq!(bob.ask("/calc x").await, calc_reply("x"), "bob has no x");

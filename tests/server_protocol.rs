@@ -223,13 +223,48 @@ async fn unknown_command_is_named_safely() {
 async fn quit_words_end_the_session_in_every_mode() {
     let server = TestServer::start().await;
     for mode in ["/calc", "/echo"] {
-        for word in ["fin", "quit", "exit", "/quit", "QUIT", "\u{4}"] {
+        for word in [
+            "fin", "quit", "exit", "/quit", "QUIT", "\u{4}", "exit()", "quit()",
+        ] {
             let mut client = server.client().await;
             client.ask(mode).await;
             client.send(word).await;
             client.expect_bye().await;
         }
     }
+    server.stop().await;
+}
+
+/// Every line the server sends in reply to `line`, up to a sync echo.
+async fn replies_to(client: &mut Client, line: &str) -> Vec<String> {
+    client.send(line).await;
+    client.send("/echo end-of-replies").await;
+    let mut lines = Vec::new();
+    loop {
+        let line = client.line().await;
+        if line == "end-of-replies" {
+            return lines;
+        }
+        lines.push(line);
+    }
+}
+
+/// What Python and IRC users type from habit: `help` in calc mode is
+/// `/help`, and `/exit` is answered with the command meant.
+#[tokio::test]
+async fn habits_from_python_and_irc() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let commands = replies_to(&mut client, "/help").await;
+    assert!(commands.len() > 10, "{commands:?}");
+    assert_eq!(replies_to(&mut client, "help").await, commands);
+    assert_eq!(replies_to(&mut client, "help()").await, commands);
+    assert_eq!(
+        client.ask("/exit").await,
+        "error: unknown command /exit (did you mean /quit?)"
+    );
+    client.send("exit()").await;
+    client.expect_bye().await;
     server.stop().await;
 }
 
