@@ -183,7 +183,7 @@ impl CommandError {
 }
 
 /// The command someone typing the unknown `name` most likely meant, if one
-/// is clear enough to suggest: a habit from another program ([`HABITS`]);
+/// is clear enough to suggest: a habit from another program (`HABITS`);
 /// else the one command that `name` begins (at least two letters, `/hist`);
 /// else the nearest command that starts with the same letter and is one
 /// typing slip away (a letter missing, extra, wrong, or two swapped:
