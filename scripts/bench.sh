@@ -37,7 +37,10 @@ echo "== results in $out"
 } | tee "$out/machine.txt"
 
 # -- build -----------------------------------------------------------------
-cargo build --release --bin safecalc --example loadgen --example evalcount --example worst_lines
+# The server on its own: built together with the examples, it would get the
+# dev-dependencies' features too (tokio's test-util, which the tests need).
+cargo build --release --bin safecalc
+cargo build --release --example loadgen --example evalcount --example worst_lines
 loadgen=target/release/examples/loadgen
 
 # 10,000 idle connections need more than the usual 1,024 descriptors, on

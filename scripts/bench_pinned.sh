@@ -26,7 +26,9 @@ echo "== results in $out"
     echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/machine.txt"
 
-cargo build --release --bin safecalc --example loadgen
+# The server on its own (see bench.sh).
+cargo build --release --bin safecalc
+cargo build --release --example loadgen
 loadgen=target/release/examples/loadgen
 source scripts/bench_lib.sh
 need_redis

@@ -29,6 +29,13 @@ pub mod fuzzing;
 pub mod server;
 mod spare;
 
+/// The README, compiled by `cargo test` (as doctests) so that its library
+/// example stays true. Only doctests see it: rustdoc would check the
+/// README's links against the crate, which they are not written for.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// The TCP port the service listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7878;
 

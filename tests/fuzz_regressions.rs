@@ -5,6 +5,11 @@
 //! after the fix) goes through the same body the fuzzer runs,
 //! [`safecalc::fuzzing`]. A body panics when a property is violated; this
 //! test catches each panic so that one run reports every failing file.
+//!
+//! A folder that is missing or empty is a failure, not an empty list: every
+//! target must have its seed corpus, and every regression folder listed in
+//! [`REGRESSIONS`] must hold its inputs, so that losing one (a move, a
+//! `.gitignore`, a bad merge) cannot pass unnoticed.
 
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
@@ -15,13 +20,17 @@ use safecalc::fuzzing;
 /// The folders replayed, relative to the crate root.
 const ROOTS: &[&str] = &["fuzz/corpus", "fuzz/regressions"];
 
+/// The regression inputs that must be there, by target: each is named for
+/// what it found (see fuzz/README.md's findings). Add a file here when you
+/// add it to `fuzz/regressions/`.
+const REGRESSIONS: &[(&str, &[&str])] = &[("eval", &["timeout-248-lines-of-4000-digit-results"])];
+
 /// The files of `root/<target>/`, for every folder that names a target.
 /// A folder that names no target is an error (a typo would otherwise
-/// silently skip its inputs).
+/// silently skip its inputs), and so is a root that cannot be read.
 fn inputs(root: &Path) -> Vec<(String, PathBuf)> {
-    let Ok(folders) = fs::read_dir(root) else {
-        return Vec::new();
-    };
+    let folders =
+        fs::read_dir(root).unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()));
     let mut inputs = Vec::new();
     for folder in folders {
         let folder = folder.expect("readable folder entry").path();
@@ -57,13 +66,24 @@ fn corpus_and_regressions_pass_their_targets() {
         .iter()
         .flat_map(|root| inputs(&crate_root.join(root)))
         .collect();
-    // The seed corpora alone hold well over a hundred files; fewer means
-    // the folders moved and this test would pass vacuously.
-    assert!(
-        all.len() >= 100,
-        "only {} fuzz inputs found under {ROOTS:?}",
-        all.len()
-    );
+    // Every target has a seed corpus, and every known regression is there.
+    for (target, _) in fuzzing::TARGETS {
+        let seeds = all
+            .iter()
+            .filter(|(t, path)| t == target && path.starts_with(crate_root.join(ROOTS[0])))
+            .count();
+        assert!(seeds > 0, "no seed inputs in fuzz/corpus/{target}/");
+    }
+    for (target, files) in REGRESSIONS {
+        for file in *files {
+            let path = crate_root.join(ROOTS[1]).join(target).join(file);
+            assert!(
+                all.contains(&(target.to_string(), path.clone())),
+                "the regression input {} is missing",
+                path.display()
+            );
+        }
+    }
 
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));

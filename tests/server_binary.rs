@@ -165,5 +165,9 @@ fn eval_errors_go_to_stderr_with_exit_code_1() {
     let output = safecalc().args(["eval", "1/0"]).output().expect("run");
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&output.stderr).starts_with("error: "));
+    let error = safecalc::calc::eval("1/0").expect_err("1/0 fails");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!("error: {error}\n")
+    );
 }

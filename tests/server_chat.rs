@@ -14,10 +14,10 @@ mod server_support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use safecalc::server::{ChatConfig, Config};
-use server_support::{Client, PATIENCE, TestServer};
+use server_support::{Client, PATIENCE, TestServer, calc_reply};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Semaphore;
 
@@ -330,15 +330,16 @@ async fn calc_inside_chat_is_shared_and_uses_the_senders_session() {
     let mut bob = Chatter::join(&server, "bob", Some("#math")).await;
     alice.sync().await;
     assert_eq!(alice.ask("/calc x * 2").await, "<alice> x * 2 = 42");
-    assert!(alice.ask("/calc 1/0").await.starts_with("error: "));
+    assert_eq!(alice.ask("/calc 1/0").await, calc_reply("1/0"));
+    // An assignment is shared as what it binds.
+    assert_eq!(alice.ask("/calc y = x + 1").await, "<alice> y = 22");
     alice.sync().await;
     assert_eq!(
         bob.sync().await,
-        ["<alice> x * 2 = 42"],
+        ["<alice> x * 2 = 42", "<alice> y = 22"],
         "errors are not shared"
     );
-    let own = bob.ask("/calc x").await;
-    assert!(own.starts_with("error: "), "bob has no x: {own}");
+    assert_eq!(bob.ask("/calc x").await, calc_reply("x"), "bob has no x");
     // Plain lines in chat mode are messages, not expressions.
     bob.send("2+2").await;
     bob.quiet().await;
@@ -503,31 +504,67 @@ async fn flooding_gets_slow_down_and_the_rest_is_delivered() {
     server.stop().await;
 }
 
-/// Four members exchange 100,000 lines (`--chat-rate 0`) while a fifth
-/// never reads: the four get every line, in order per sender; the fifth
-/// is disconnected and the room told so.
+/// Four members exchange at least 100,000 lines (`--chat-rate 0`) while a
+/// fifth never reads: the four get every line, in order per sender; the
+/// fifth is disconnected, the room is told so, and the fifth's last line
+/// says why.
 ///
 /// The senders pipeline in batches but never run more than [`WINDOW`] lines
 /// ahead of each reader (counted by a semaphore per sender and reader).
 /// That keeps the *readers* from being dropped on a loaded machine; without
 /// it, members who read slower than four unthrottled senders write would
 /// overflow too, which is what the flood limit exists to prevent.
+///
+/// Nothing depends on timing or on how much the kernel buffers. The
+/// senders go on until every reader has seen the drop notice (and at least
+/// 25,000 lines each), and only then send their last line, `end`: so each
+/// reader sees the notice before the end, however late the drop comes.
+/// The server's sockets (inheriting its listener's) and the stalled
+/// client's have small buffers, so what the stalled client can have
+/// received is bounded by its queue plus those buffers, far below what was
+/// sent. Its goodbye is given all the time a test step has, and it starts
+/// reading once the drop has been seen, so its last line arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_who_never_reads_is_dropped_and_slows_no_one() {
     const SENDERS: usize = 4;
-    const PER_SENDER: usize = 25_000;
+    const MIN_PER_SENDER: usize = 25_000;
+    /// A bound on the test: a stalled member not dropped by then fails it.
+    const MAX_PER_SENDER: usize = 100_000;
     const BATCH: usize = 100;
     const WINDOW: usize = 300; // × 3 senders < the default queue of 1024
-    let server = start().await;
+    /// Asked of the small socket buffers (Linux doubles it).
+    const BUFFER: u32 = 16 * 1024;
+    let listener = tokio::net::TcpSocket::new_v4().expect("socket");
+    listener.set_send_buffer_size(BUFFER).expect("sndbuf");
+    listener.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    let server_sends = listener.send_buffer_size().expect("sndbuf") as usize;
+    let config = Config {
+        goodbye_timeout: PATIENCE,
+        ..unlimited()
+    };
+    let queue = config.chat.queue;
+    let server = TestServer::with_listener(listener.listen(64).expect("listen"), config);
     let mut members = Vec::new();
     for i in 0..SENDERS {
         members.push(Chatter::join(&server, &format!("s{i}"), Some("#flood")).await);
     }
-    let mut stalled = Chatter::join(&server, "stalled", Some("#flood")).await;
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(BUFFER).expect("rcvbuf");
+    let stalled_receives = socket.recv_buffer_size().expect("rcvbuf") as usize;
+    let stream = socket.connect(server.addr).await.expect("connect");
+    let mut stalled = Chatter {
+        client: Client::from_stream(stream),
+    };
+    assert_eq!(stalled.line().await, safecalc::server::GREETING);
+    assert_eq!(stalled.ask("/nick stalled").await, "-- you are now stalled");
+    stalled.enter("#flood").await;
     stalled.sync().await;
     for m in &mut members {
         m.sync().await;
     }
+    // Readers that have seen the drop notice.
+    let drop_seen = Arc::new(AtomicUsize::new(0));
+    let all_saw_drop = Arc::new(tokio::sync::Notify::new());
     // credit[from][to]: lines `from` may send before `to` has read them.
     let credit: Vec<Vec<Arc<Semaphore>>> = (0..SENDERS)
         .map(|_| {
@@ -546,35 +583,50 @@ async fn a_member_who_never_reads_is_dropped_and_slows_no_one() {
         } = m.client;
         let credit_in: Vec<Arc<Semaphore>> =
             (0..SENDERS).map(|f| Arc::clone(&credit[f][me])).collect();
+        let (seen, all_seen) = (Arc::clone(&drop_seen), Arc::clone(&all_saw_drop));
         readers.push(tokio::spawn(async move {
             let mut next = [0usize; SENDERS];
+            let mut ended = [false; SENDERS];
+            ended[me] = true;
             let mut saw_drop = false;
-            let mut left = (SENDERS - 1) * PER_SENDER;
-            while left > 0 {
+            while !ended.iter().all(|&e| e) {
                 let line = server_support::read_line(&mut reader).await;
                 if line == "-- stalled left #flood (disconnected: not reading)" {
+                    assert!(!saw_drop, "one drop notice");
                     saw_drop = true;
+                    if seen.fetch_add(1, Ordering::SeqCst) + 1 == SENDERS {
+                        all_seen.notify_waiters();
+                    }
                     continue;
                 }
                 let rest = line.strip_prefix("<s").unwrap_or_else(|| panic!("{line}"));
                 let (from, rest) = rest.split_once("> ").expect("sender");
                 let from: usize = from.parse().expect("sender number");
-                let n: usize = rest.split(':').next().unwrap().parse().expect("n");
                 assert_ne!(from, me);
+                assert!(!ended[from], "a line from s{from} after its end: {line}");
+                if rest == "end" {
+                    assert!(saw_drop, "s{me} got s{from}'s end before the drop notice");
+                    ended[from] = true;
+                    continue;
+                }
+                let n: usize = rest.split(':').next().unwrap().parse().expect("n");
                 assert_eq!(n, next[from], "order from s{from}");
                 next[from] += 1;
                 credit_in[from].add_permits(1);
-                left -= 1;
             }
-            (reader, saw_drop)
+            (reader, next)
         }));
         let credit_out: Vec<Arc<Semaphore>> = (0..SENDERS)
             .filter(|&to| to != me)
             .map(|to| Arc::clone(&credit[me][to]))
             .collect();
         let padding = padding.clone();
+        let seen = Arc::clone(&drop_seen);
         writers.push(tokio::spawn(async move {
-            for batch in 0..PER_SENDER / BATCH {
+            let mut sent = 0;
+            while sent < MIN_PER_SENDER
+                || (seen.load(Ordering::SeqCst) < SENDERS && sent < MAX_PER_SENDER)
+            {
                 for c in &credit_out {
                     // Bounded like every wait here: a reader that failed
                     // never gives credit back.
@@ -585,42 +637,92 @@ async fn a_member_who_never_reads_is_dropped_and_slows_no_one() {
                         .forget();
                 }
                 let mut bytes = String::new();
-                for i in batch * BATCH..(batch + 1) * BATCH {
+                for i in sent..sent + BATCH {
                     bytes.push_str(&format!("{i}:{padding}\n"));
                 }
                 tokio::time::timeout(PATIENCE, writer.write_all(bytes.as_bytes()))
                     .await
                     .expect("write in time")
                     .expect("write");
+                sent += BATCH;
             }
-            writer
+            tokio::time::timeout(PATIENCE, writer.write_all(b"end\n"))
+                .await
+                .expect("write in time")
+                .expect("write");
+            (writer, sent)
         }));
     }
+    // Once the drop has been seen, the stalled client reads what it was
+    // sent, and its goodbye.
+    let stalled_reads = tokio::spawn({
+        let (seen, all_seen) = (Arc::clone(&drop_seen), Arc::clone(&all_saw_drop));
+        async move {
+            let notified = all_seen.notified();
+            if seen.load(Ordering::SeqCst) < SENDERS {
+                tokio::time::timeout(PATIENCE * 4, notified)
+                    .await
+                    .expect("every reader sees the drop");
+            }
+            stalled.client.read_to_end().await
+        }
+    });
     let mut writer_halves = Vec::new();
+    let mut sent = Vec::new();
     for w in writers {
         let writer = tokio::time::timeout(PATIENCE * 4, w).await;
-        writer_halves.push(writer.expect("writers finish").expect("writer"));
+        let (writer, n) = writer.expect("writers finish").expect("writer");
+        writer_halves.push(writer);
+        sent.push(n);
     }
-    let mut dropped_seen = 0;
-    for r in readers {
-        let (_reader, saw_drop) = tokio::time::timeout(PATIENCE * 4, r)
+    for (me, r) in readers.into_iter().enumerate() {
+        let (_reader, received) = tokio::time::timeout(PATIENCE * 4, r)
             .await
             .expect("readers finish")
             .expect("reader");
-        dropped_seen += usize::from(saw_drop);
+        for from in (0..SENDERS).filter(|&f| f != me) {
+            assert_eq!(
+                received[from], sent[from],
+                "s{me} got every line of s{from}"
+            );
+        }
     }
-    // Every reader saw the drop (it happened while lines were still flowing).
-    assert_eq!(dropped_seen, SENDERS);
+    assert_eq!(
+        drop_seen.load(Ordering::SeqCst),
+        SENDERS,
+        "every reader saw the drop"
+    );
     let counts = server.chat.counts();
     assert_eq!(
         (counts.members, counts.chatting, counts.rooms),
         (SENDERS, SENDERS, 1)
     );
-    // The stalled client's connection was closed (after what it had buffered).
-    let rest = stalled.client.read_to_end().await;
+    // The stalled client got at most its queue and what the two socket
+    // buffers on the way held (each line is at most 200 bytes), then the
+    // documented last line; far less than the others got.
+    let rest = tokio::time::timeout(PATIENCE, stalled_reads)
+        .await
+        .expect("the stalled client is closed in time")
+        .expect("stalled client");
+    let goodbye = format!(
+        "\r\nerror: disconnected: more than {queue} chat lines were waiting for you to read\r\n"
+    );
     assert!(
-        rest.len() < SENDERS * PER_SENDER * 190,
-        "it did not get everything"
+        rest.ends_with(goodbye.as_bytes()),
+        "the stalled client's last line: {:?}",
+        String::from_utf8_lossy(&rest[rest.len().saturating_sub(200)..])
+    );
+    let most = queue * 200 + server_sends + stalled_receives + 64 * 1024;
+    let delivered: usize = sent.iter().sum::<usize>() * (padding.len() + 10);
+    assert!(
+        rest.len() <= most && most * 10 < delivered,
+        "the stalled client got {} bytes; at most {most} expected, of {delivered} sent",
+        rest.len()
+    );
+    eprintln!(
+        "stalled reader: got {} bytes, goodbye included, of {delivered} bytes \
+         (at least) of chat lines sent to its room",
+        rest.len()
     );
     drop(writer_halves);
     server.stop().await;

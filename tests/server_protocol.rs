@@ -4,7 +4,7 @@
 mod server_support;
 
 use safecalc::server::{Config, GREETING};
-use server_support::{Client, PATIENCE, TestServer, read_line};
+use server_support::{Client, PATIENCE, TestServer, calc_reply, read_line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
@@ -38,7 +38,7 @@ async fn calc_mode_python_answers() {
     );
     assert_eq!(client.ask("7 // 2").await, "3");
     assert_eq!(client.ask("1/4").await, "0.25");
-    assert!(client.ask("1/0").await.starts_with("error: "));
+    assert_eq!(client.ask("1/0").await, calc_reply("1/0"));
     server.stop().await;
 }
 
@@ -51,7 +51,7 @@ async fn each_connection_has_its_own_variables() {
     assert_eq!(alice.ask("x = 6 * 7").await, "42");
     assert_eq!(alice.ask("x + 1").await, "43");
     assert_eq!(alice.ask("_ * 2").await, "86");
-    assert!(bob.ask("x").await.starts_with("error: "));
+    assert_eq!(bob.ask("x").await, calc_reply("x"), "bob has no x");
     server.stop().await;
 }
 
@@ -60,8 +60,9 @@ async fn calc_errors_are_one_error_line() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
     for bad in ["1 +", ")", "nonsense(", "\u{1b}[2J"] {
-        let reply = client.ask(bad).await;
-        assert!(reply.starts_with("error: "), "{bad:?} -> {reply:?}");
+        let expected = calc_reply(bad);
+        assert!(expected.starts_with("error: "), "{bad:?} -> {expected:?}");
+        assert_eq!(client.ask(bad).await, expected, "{bad:?}");
     }
     // Still serving.
     assert_eq!(client.ask("9").await, "9");
@@ -222,13 +223,48 @@ async fn unknown_command_is_named_safely() {
 async fn quit_words_end_the_session_in_every_mode() {
     let server = TestServer::start().await;
     for mode in ["/calc", "/echo"] {
-        for word in ["fin", "quit", "exit", "/quit", "QUIT", "\u{4}"] {
+        for word in [
+            "fin", "quit", "exit", "/quit", "QUIT", "\u{4}", "exit()", "quit()",
+        ] {
             let mut client = server.client().await;
             client.ask(mode).await;
             client.send(word).await;
             client.expect_bye().await;
         }
     }
+    server.stop().await;
+}
+
+/// Every line the server sends in reply to `line`, up to a sync echo.
+async fn replies_to(client: &mut Client, line: &str) -> Vec<String> {
+    client.send(line).await;
+    client.send("/echo end-of-replies").await;
+    let mut lines = Vec::new();
+    loop {
+        let line = client.line().await;
+        if line == "end-of-replies" {
+            return lines;
+        }
+        lines.push(line);
+    }
+}
+
+/// What Python and IRC users type from habit: `help` in calc mode is
+/// `/help`, and `/exit` is answered with the command meant.
+#[tokio::test]
+async fn habits_from_python_and_irc() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let commands = replies_to(&mut client, "/help").await;
+    assert!(commands.len() > 10, "{commands:?}");
+    assert_eq!(replies_to(&mut client, "help").await, commands);
+    assert_eq!(replies_to(&mut client, "help()").await, commands);
+    assert_eq!(
+        client.ask("/exit").await,
+        "error: unknown command /exit (did you mean /quit?)"
+    );
+    client.send("exit()").await;
+    client.expect_bye().await;
     server.stop().await;
 }
 
@@ -330,11 +366,12 @@ async fn nul_and_control_bytes_never_crash_anything() {
         .filter(|b| !matches!(b, b'\n' | b'\r'))
         .collect();
     all_controls.push(0x7f);
+    let as_text = String::from_utf8(all_controls.clone()).expect("ASCII");
     all_controls.push(b'\n');
     client.send_bytes(&all_controls).await;
-    assert!(client.line().await.starts_with("error: "));
+    assert_eq!(client.line().await, calc_reply(&as_text));
     client.send_bytes(b"1\x002\n").await;
-    assert!(client.line().await.starts_with("error: "));
+    assert_eq!(client.line().await, calc_reply("1\x002"));
     client.ask("/echo").await;
     client.send_bytes(b"a\x00b\x07c\n").await;
     let echoed = client.raw_line().await;

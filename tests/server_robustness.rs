@@ -4,14 +4,13 @@
 
 mod server_support;
 
-use std::io::ErrorKind;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use safecalc::server::{Config, GREETING};
+use safecalc::server::{Config, GREETING, simulate};
 use server_support::{Client, PATIENCE, TestServer, read_line};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::Barrier;
 
@@ -82,87 +81,129 @@ async fn five_hundred_concurrent_clients() {
 }
 
 /// A client that writes without reading: the server must stop reading from
-/// it (so the client's writes eventually block) instead of buffering
+/// it (so the client's writes block) instead of reading ahead and buffering
 /// replies, and must then deliver every reply, in order, once the client
 /// reads.
+///
+/// The check is exact, with no timing in it. Each line is far longer than
+/// the socket buffers between the server and the client can hold in either
+/// direction (both ends' buffers are made small; the server's connections
+/// inherit its listener's), so the echo of the first line cannot be
+/// written whole while the client does not read. The server handles a
+/// line before it writes the reply, so by the time the first byte of that
+/// reply reaches the client, a server that keeps its promise ("never more
+/// than one line's replies for a client that does not read") has handled
+/// exactly that one line, and cannot handle another: it is still writing.
+/// A server that reads the next line before writing (or reads ahead on the
+/// side) has handled two by then, or has taken more of the client's bytes
+/// than the buffers on the way can hold. A server that stalls sends no
+/// byte and fails after `PATIENCE`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backpressure_stops_reading_from_a_client_that_does_not_read() {
-    // Bounds the test if the server were (wrongly) buffering without limit.
-    const MAX_BYTES_SENT: usize = 256 * 1024 * 1024;
-    let server = TestServer::start().await;
-    // Small client buffers so the pipe fills sooner; the server's are the
-    // kernel's defaults.
+    /// Each line (and so each echo) is this long, newline included.
+    const LINE: usize = 256 * 1024;
+    const LINES: usize = 3;
+    /// Asked of each socket buffer (Linux doubles it for bookkeeping).
+    const BUFFER: u32 = 16 * 1024;
+    let listener = TcpSocket::new_v4().expect("socket");
+    listener.set_send_buffer_size(BUFFER).expect("sndbuf");
+    listener.set_recv_buffer_size(BUFFER).expect("rcvbuf");
+    listener.bind("127.0.0.1:0".parse().unwrap()).expect("bind");
+    let (server_sends, server_receives) = (
+        listener.send_buffer_size().expect("sndbuf") as usize,
+        listener.recv_buffer_size().expect("rcvbuf") as usize,
+    );
+    let config = Config {
+        max_line_bytes: LINE,
+        ..Config::default()
+    };
+    let server = TestServer::with_listener(listener.listen(16).expect("listen"), config);
     let socket = TcpSocket::new_v4().expect("socket");
-    socket.set_recv_buffer_size(16 * 1024).expect("rcvbuf");
-    socket.set_send_buffer_size(16 * 1024).expect("sndbuf");
+    socket.set_recv_buffer_size(BUFFER).expect("rcvbuf");
+    socket.set_send_buffer_size(BUFFER).expect("sndbuf");
+    let (client_sends, client_receives) = (
+        socket.send_buffer_size().expect("sndbuf") as usize,
+        socket.recv_buffer_size().expect("rcvbuf") as usize,
+    );
+    // What the sockets can hold in one direction is at most the sender's
+    // send buffer and the receiver's receive buffer.
+    let towards_client = server_sends + client_receives;
+    let towards_server = client_sends + server_receives;
+    assert!(
+        towards_client.max(towards_server) < LINE / 2,
+        "the socket buffers ({towards_client} and {towards_server} bytes) must not hold a line"
+    );
     let stream = socket.connect(server.addr).await.expect("connect");
     let mut client = Client::from_stream(stream);
-    client.line().await; // greeting
+    assert_eq!(client.line().await, GREETING);
     assert!(client.ask("/echo").await.starts_with("echo mode"));
+    let handled_before = server.stats.snapshot().requests;
     let Client { reader, writer } = client;
+    let mut reader = reader;
 
-    let line = |i: usize| format!("{i:08} {}\n", "x".repeat(4000)).into_bytes();
-    let mut lines_sent = 0;
-    let mut bytes_sent = 0;
-    let mut pending = Vec::new();
-    let mut blocked = false;
-    while bytes_sent < MAX_BYTES_SENT {
-        if pending.is_empty() {
-            pending = line(lines_sent);
-            lines_sent += 1;
-        }
-        // Two seconds without the socket accepting a byte: the server has
-        // stopped reading from us.
-        match tokio::time::timeout(Duration::from_secs(2), writer.writable()).await {
-            Err(_) => {
-                blocked = true;
-                break;
+    let line = |i: usize| {
+        let mut line = format!("{i:08} ").into_bytes();
+        line.resize(LINE - 1, b'x');
+        line.push(b'\n');
+        line
+    };
+    let written = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::clone(&written);
+    let writing = tokio::spawn(async move {
+        let mut writer = writer;
+        for i in 0..LINES {
+            for chunk in line(i).chunks(4096) {
+                writer.write_all(chunk).await.expect("write");
+                progress.fetch_add(chunk.len(), Ordering::SeqCst);
             }
-            Ok(ready) => ready.expect("writable"),
         }
-        match writer.try_write(&pending) {
-            Ok(n) => {
-                pending.drain(..n);
-                bytes_sent += n;
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(e) => panic!("write failed: {e}"),
-        }
-    }
-    assert!(
-        blocked,
-        "sent {bytes_sent} bytes without the server pushing back"
+        writer.write_all(b"quit\n").await.expect("write");
+        writer
+    });
+
+    // The first byte of the first echo.
+    let mut first = [0u8; 1];
+    let peeked = tokio::time::timeout(PATIENCE, reader.get_mut().peek(&mut first))
+        .await
+        .expect("the first echo starts in time")
+        .expect("peek");
+    assert_eq!(peeked, 1);
+    let handled = server.stats.snapshot().requests - handled_before;
+    let taken = written.load(Ordering::SeqCst);
+    assert_eq!(
+        handled, 1,
+        "the server handled {handled} lines before the first line's echo was \
+         written: it read ahead"
     );
-    let requests_while_blocked = server.stats.snapshot().requests;
+    // All the client has written past the first line is in the buffers on
+    // the way (plus what one read of the server took: 1 KiB).
+    let slack = 64 * 1024;
+    assert!(
+        taken <= LINE + towards_server + slack,
+        "the server took {taken} bytes while writing one line's echo: it read ahead"
+    );
+    assert!(!writing.is_finished(), "the client's writes are blocked");
 
     // Now read: every line comes back, in order, and then the session ends.
-    let mut reader = reader;
-    let mut writer = writer;
-    let read = tokio::spawn(async move {
-        for i in 0..lines_sent {
-            let echoed = read_line(&mut reader).await;
-            assert_eq!(echoed.as_bytes(), &line(i)[..line(i).len() - 1], "line {i}");
-        }
-        assert_eq!(read_line(&mut reader).await, "bye");
-        reader
-    });
-    tokio::time::timeout(PATIENCE, async {
-        writer.write_all(&pending).await?;
-        writer.write_all(b"quit\n").await
-    })
-    .await
-    .expect("write in time")
-    .expect("write");
-    let reader = tokio::time::timeout(PATIENCE * 4, read)
+    for i in 0..LINES {
+        let echoed = read_line(&mut reader).await;
+        assert!(echoed.as_bytes() == &line(i)[..LINE - 1], "line {i}");
+    }
+    assert_eq!(read_line(&mut reader).await, "bye");
+    let writer = tokio::time::timeout(PATIENCE, writing)
         .await
-        .expect("drained in time")
-        .expect("reader task");
+        .expect("written in time")
+        .expect("writer task");
     let mut client = Client { reader, writer };
     client.expect_eof().await;
-    assert!(requests_while_blocked < lines_sent as u64 + 1);
+    drop(client);
+    assert_eq!(
+        server.stats.snapshot().requests - handled_before,
+        LINES as u64 + 1
+    );
     eprintln!(
-        "backpressure: client blocked after {lines_sent} lines ({bytes_sent} bytes); \
-         server had handled {requests_while_blocked} requests"
+        "backpressure: {taken} bytes sent and 1 line handled when the first echo \
+         began; {towards_server} bytes of buffers towards the server"
     );
     server.stop().await;
 }
@@ -196,32 +237,71 @@ async fn the_client_past_the_limit_gets_server_full() {
     server.stop().await;
 }
 
-#[tokio::test]
+/// Keeps tokio's paused clock still until dropped: while a blocking task
+/// runs, the runtime does not advance a paused clock by itself (see
+/// `tokio::time::pause`), so only the test's `advance` calls move it, and
+/// waiting for a reply over the network cannot make a timer fire early.
+/// After `PATIENCE` of real time the hold ends by itself, so that a test
+/// stuck waiting does not hang: the clock then jumps to the next timer,
+/// which the test sees as time it did not advance.
+struct ClockHold {
+    _release: std::sync::mpsc::Sender<()>,
+}
+
+impl ClockHold {
+    fn new() -> ClockHold {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        tokio::task::spawn_blocking(move || held.recv_timeout(PATIENCE));
+        ClockHold { _release: release }
+    }
+}
+
+/// The idle timeout, decided by tokio's clock alone: the server runs in
+/// this test's runtime, whose clock is paused and moved only by `advance`,
+/// so the test checks the timer to the millisecond and nothing in it
+/// depends on how fast the machine is. At the end the clock must have
+/// moved by exactly what the test advanced it: any other move means a
+/// reply came only after the clock was let go (see [`ClockHold`]).
+#[tokio::test(start_paused = true)]
 async fn idle_clients_are_told_and_closed() {
     let config = Config {
         idle_timeout: Some(Duration::from_secs(1)),
         ..Config::default()
     };
     let server = TestServer::with_config(config).await;
+    let clock = ClockHold::new();
+    let start = tokio::time::Instant::now();
+    let step = Duration::from_millis(250);
     let mut idle = server.client().await;
     // An active client is not idle: each request restarts its timer.
     let mut active = server.client().await;
     for i in 0..6 {
         assert_eq!(active.ask(&i.to_string()).await, i.to_string());
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::advance(step).await;
     }
+    // 1.5 s after it connected, the idle client has been told and closed.
     assert_eq!(
         idle.line().await,
         "error: idle for 1 s, closing the connection"
     );
     idle.expect_eof().await;
-    // Once it stops, it is idle too: the timer its requests kept moving
-    // still fires.
+    // The active client's last request was 250 ms ago; 999 ms is not idle
+    // (a closed client would get the idle line instead of its answer)...
+    tokio::time::advance(Duration::from_millis(749)).await;
+    assert_eq!(active.ask("7").await, "7");
+    // ... and from that request on, a whole second is.
+    tokio::time::advance(Duration::from_secs(1)).await;
     assert_eq!(
         active.line().await,
         "error: idle for 1 s, closing the connection"
     );
     active.expect_eof().await;
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_millis(6 * 250 + 749 + 1000),
+        "the clock moved by itself: a reply came late"
+    );
+    drop(clock);
     server.stop().await;
 }
 
@@ -307,43 +387,130 @@ async fn shutdown_with_no_clients_returns() {
     server.stop().await;
 }
 
+/// A client floods the server with a megabyte of random bytes while
+/// another asks its questions; the other gets every answer, and the
+/// flooder gets exactly the replies its bytes call for.
+///
+/// The overlap is made certain by ordering, not timing: the flood goes in
+/// 50 chunks, and each of the bystander's 50 requests is sent after one
+/// chunk and before the flooder's sync line that follows it (`/echo
+/// flood-N`), whose echo the test waits for. So between any two of the
+/// bystander's requests the server handled the flooder's lines, and the
+/// flooder's session was alive from the first chunk to the last. What the
+/// flooder received must be, byte for byte, what [`simulate`] says the
+/// same bytes get: no reply lost, none added, the session not dropped.
+///
+/// The garbage has no 0xFF (IAC, which with 0xF4 would be Ctrl-C and end
+/// the session) and no 0x04 (a line of it alone is Ctrl-D), and no line of
+/// it is a quit word (which `simulate` would show as an early `bye`); the
+/// session ends with a deliberate `IAC IP`.
 #[tokio::test]
 async fn garbage_floods_do_not_hurt_other_clients() {
+    const CHUNKS: usize = 50;
+    const CHUNK_BYTES: usize = 20_000;
     let server = TestServer::start().await;
     let mut bystander = server.client().await;
     let flooder = server.client().await;
-    let mut garbage = Vec::new();
     let mut state: u32 = 0x9e37_79b9;
-    for _ in 0..1_000_000 {
+    let mut random = move || {
         state ^= state << 13;
         state ^= state >> 17;
         state ^= state << 5;
-        garbage.push((state >> 11) as u8);
-    }
-    let Client {
-        mut reader,
-        mut writer,
-    } = flooder;
-    let flood = tokio::spawn(async move {
-        // The flooder reads whatever comes back so it never blocks itself.
-        let drain = tokio::spawn(async move {
-            let mut sink = Vec::new();
-            let _ = reader.read_to_end(&mut sink).await;
-            sink.len()
-        });
-        let _ = writer.write_all(&garbage).await;
-        let _ = writer.write_all(b"\r\n\xff\xf4").await;
-        drain.await.expect("drain task")
+        (state >> 11) as u8
+    };
+    // Three kinds of chunk in turn: any bytes (mostly invalid UTF-8), lines
+    // of the calculator's own characters (mostly syntax errors, some
+    // answers), and lines longer than the limit.
+    let mut chunk = |round: usize| -> Vec<u8> {
+        const CALCULATOR: &[u8] = b"0123456789+-*/%^().,_ eEx=abcdefghijklmnopqrstuvwxyz";
+        (0..CHUNK_BYTES)
+            .map(|i| match round % 3 {
+                0 => match random() {
+                    0xff => 0xfe,
+                    0x04 => 0x05,
+                    byte => byte,
+                },
+                1 if random() < 8 => b'\n',
+                2 if i % 6000 == 5999 => b'\n',
+                _ => CALCULATOR[usize::from(random()) % CALCULATOR.len()],
+            })
+            .collect()
+    };
+    let Client { reader, mut writer } = flooder;
+    // The flooder's replies are read all the time, so that it never blocks
+    // itself; each line is also handed over, for the sync lines.
+    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    let drain = tokio::spawn(async move {
+        let mut reader = reader;
+        let mut received = Vec::new();
+        loop {
+            let start = received.len();
+            let n = tokio::time::timeout(PATIENCE, reader.read_until(b'\n', &mut received))
+                .await
+                .expect("the flooder's replies keep coming")
+                .expect("read");
+            if n == 0 {
+                return received;
+            }
+            let _ = lines_tx.send(received[start..].to_vec());
+        }
     });
-    for i in 0..50 {
-        assert_eq!(bystander.ask(&i.to_string()).await, i.to_string());
+    let mut sent = Vec::new();
+    for round in 0..CHUNKS {
+        let chunk = chunk(round);
+        writer.write_all(&chunk).await.expect("flood");
+        sent.extend_from_slice(&chunk);
+        assert_eq!(
+            bystander.ask(&round.to_string()).await,
+            round.to_string(),
+            "the bystander's request {round}, during the flood"
+        );
+        let sync = format!("\r\n/echo flood-{round}\r\n");
+        writer.write_all(sync.as_bytes()).await.expect("sync");
+        sent.extend_from_slice(sync.as_bytes());
+        let token = format!("flood-{round}\r\n");
+        loop {
+            let line = tokio::time::timeout(PATIENCE, lines.recv())
+                .await
+                .expect("the flooder's sync line in time")
+                .expect("the flooder's session is still open");
+            if line.ends_with(token.as_bytes()) {
+                break;
+            }
+        }
     }
-    let replied = tokio::time::timeout(PATIENCE, flood)
+    // Ctrl-C, as telnet sends it.
+    writer.write_all(b"\xff\xf4").await.expect("write");
+    sent.extend_from_slice(b"\xff\xf4");
+    let received = tokio::time::timeout(PATIENCE, drain)
         .await
-        .expect("flood ends")
-        .expect("flood task");
-    assert!(replied > 0);
+        .expect("the flooder's session ends")
+        .expect("drain task");
+    let expected = simulate(&Config::default(), [&sent[..]]);
+    let greeting = format!("{GREETING}\r\n");
+    let expected = expected
+        .strip_prefix(greeting.as_bytes())
+        .expect("the greeting first");
+    assert!(
+        expected.ends_with(b"\xff\xfc\x06bye\r\n"),
+        "ended by Ctrl-C"
+    );
+    assert!(
+        received == expected,
+        "the flooder got {} bytes of replies where {} were due",
+        received.len(),
+        expected.len()
+    );
+    eprintln!(
+        "flood: {} bytes sent, {} reply lines ({} bytes) received",
+        sent.len(),
+        received.iter().filter(|&&b| b == b'\n').count(),
+        received.len()
+    );
+    drop(writer);
     server.wait_for_open_connections(1).await;
+    assert_eq!(bystander.ask("6*7").await, "42");
+    drop(bystander);
     server.stop().await;
 }
 

@@ -14,7 +14,7 @@ use thiserror::Error;
 use crate::calc;
 
 use super::chat::{ChatError, DEFAULT_HISTORY_LINES, Joined, RoomName, hub::list_names};
-use super::session::{Action, Mode, QUIT_WORDS, Session};
+use super::session::{Action, Mode, PYTHON_QUIT_CALLS, QUIT_WORDS, Session};
 use super::text::printable;
 
 /// A command handler: the session, the arguments (trimmed, maybe empty),
@@ -124,12 +124,41 @@ pub static COMMANDS: &[Command] = &[
 /// How much of an unknown command name is repeated in the error.
 const MAX_ECHOED_NAME_CHARS: usize = 32;
 
+/// Commands that people bring from other programs (IRC clients, chat and
+/// game consoles), with the name they have here: an unknown command that
+/// is one of these is answered with the suggestion.
+const HABITS: &[(&str, &str)] = &[
+    ("exit", "quit"),
+    ("bye", "quit"),
+    ("logout", "quit"),
+    ("signoff", "quit"),
+    ("?", "help"),
+    ("commands", "help"),
+    ("list", "rooms"),
+    ("names", "who"),
+    ("query", "msg"),
+    ("privmsg", "msg"),
+    ("whisper", "msg"),
+    ("tell", "msg"),
+    ("nickname", "nick"),
+];
+
 /// A mistake in a command line.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CommandError {
-    /// No such command. The name is already cut and made printable.
-    #[error("unknown command /{0} (try /help)")]
-    Unknown(String),
+    /// No such command. The name is already cut and made printable; the
+    /// suggestion is a command it is close to (see [`suggest`]).
+    #[error(
+        "unknown command /{name} ({})",
+        match suggestion {
+            Some(command) => format!("did you mean /{command}?"),
+            None => "try /help".to_string(),
+        }
+    )]
+    Unknown {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
     /// Arguments given to a command that takes none.
     #[error("/{0} takes no arguments")]
     NoArguments(&'static str),
@@ -146,8 +175,68 @@ pub enum CommandError {
 
 impl CommandError {
     fn unknown(name: &str) -> CommandError {
-        CommandError::Unknown(printable(name, MAX_ECHOED_NAME_CHARS))
+        CommandError::Unknown {
+            name: printable(name, MAX_ECHOED_NAME_CHARS),
+            suggestion: suggest(name),
+        }
     }
+}
+
+/// The command someone typing the unknown `name` most likely meant, if one
+/// is clear enough to suggest: a habit from another program (`HABITS`);
+/// else the one command that `name` begins (at least two letters, `/hist`);
+/// else the nearest command that starts with the same letter and is one
+/// typing slip away (a letter missing, extra, wrong, or two swapped:
+/// `/hlep`, `/stat`), or two for names of five letters or more. Case is
+/// ignored, as in command names.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let longest = COMMANDS.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    if name.is_empty() || name.len() > longest + 2 || !name.is_ascii() {
+        return None;
+    }
+    let name = name.to_ascii_lowercase();
+    if let Some((_, command)) = HABITS.iter().find(|(habit, _)| *habit == name) {
+        return Some(command);
+    }
+    let mut begun = COMMANDS.iter().filter(|c| c.name.starts_with(&name));
+    if let (Some(command), None, true) = (begun.next(), begun.next(), name.len() >= 2) {
+        return Some(command.name);
+    }
+    let allowed = if name.len() >= 5 { 2 } else { 1 };
+    COMMANDS
+        .iter()
+        .filter(|c| c.name.as_bytes()[0] == name.as_bytes()[0])
+        .map(|c| (typing_distance(name.as_bytes(), c.name.as_bytes()), c.name))
+        .filter(|&(distance, _)| distance <= allowed)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, command)| command)
+}
+
+/// How many typing slips turn `a` into `b`: letters inserted, deleted or
+/// replaced, or two neighbours swapped (the optimal string alignment
+/// distance). For command names: a few bytes each.
+fn typing_distance(a: &[u8], b: &[u8]) -> usize {
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let replace = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + replace);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Looks a command up by name, ignoring ASCII case.
@@ -192,15 +281,22 @@ fn calc_command(
 
 /// `/calc EXPR` in chat mode: evaluate with the sender's own calculator;
 /// on success the room and the sender see `<nick> EXPR = RESULT`, on error
-/// only the sender sees the error.
+/// only the sender sees the error. An assignment is shared as what it
+/// binds, `<nick> NAME = RESULT` (`x = 5`, not `x = 5 = 5`).
 fn share_calculation(
     session: &mut Session,
     expr: &str,
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
-    match session.calc.eval(expr) {
-        Ok(value) => {
-            let line = session.chat.share_calculation(expr, &value.to_string())?;
+    let evaluated = calc::parse_with_limits(expr, session.calc.limits())
+        .and_then(|statement| Ok((session.calc.execute(&statement)?, statement)));
+    match evaluated {
+        Ok((value, statement)) => {
+            let shown = match &statement {
+                calc::Statement::Assign { name, .. } => name.as_str(),
+                _ => expr,
+            };
+            let line = session.chat.share_calculation(shown, &value.to_string())?;
             out.push(Action::Send(line.to_string()));
         }
         Err(e) => session.error(out, e),
@@ -240,9 +336,11 @@ fn help_command(
     for command in COMMANDS {
         out.push(Action::Send(usage_line(command, width)));
     }
+    let python: Vec<String> = PYTHON_QUIT_CALLS.iter().map(|w| format!("{w}()")).collect();
     out.push(Action::Send(format!(
-        "  {:width$}  end the session",
-        QUIT_WORDS.join(", ")
+        "  {:width$}  end the session (so do {}, as in Python)",
+        QUIT_WORDS.join(", "),
+        python.join(" and ")
     )));
     if session.mode == Mode::Calc {
         calc_help(out);
@@ -602,6 +700,76 @@ mod tests {
         run(&mut s, "/calc");
         assert_eq!(run(&mut s, "/echo hi there"), vec!["hi there"]);
         assert_eq!(s.mode(), Mode::Calc);
+    }
+
+    #[test]
+    fn unknown_commands_close_to_a_known_one_get_a_suggestion() {
+        let mut s = session();
+        for (typed, meant) in [
+            ("/exit", "quit"),
+            ("/EXIT now", "quit"),
+            ("/bye", "quit"),
+            ("/?", "help"),
+            ("/list", "rooms"),
+            ("/names", "who"),
+            ("/query bob hi", "msg"),
+            ("/hlep", "help"),
+            ("/stat", "stats"),
+            ("/quti", "quit"),
+            ("/hist", "history"),
+            ("/histroy", "history"),
+            ("/histry", "history"),
+            ("/ms bob hi", "msg"),
+            ("/mee waves", "me"),
+            ("/Room", "rooms"),
+        ] {
+            let name = typed[1..].split(' ').next().unwrap();
+            assert_eq!(
+                run(&mut s, typed),
+                vec![format!(
+                    "error: unknown command /{name} (did you mean /{meant}?)"
+                )],
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            run(&mut s, "/help exit"),
+            vec!["error: unknown command /exit (did you mean /quit?)"]
+        );
+        // Too far from anything, or from nothing with the same first letter.
+        for typed in ["/kick", "/nope", "/x", "/e", "/zzzz", "/ban", "/historyyyy"] {
+            assert_eq!(
+                run(&mut s, typed),
+                vec![format!("error: unknown command {typed} (try /help)")],
+                "{typed}"
+            );
+        }
+    }
+
+    #[test]
+    fn typing_distance_counts_slips() {
+        let d = |a: &str, b: &str| typing_distance(a.as_bytes(), b.as_bytes());
+        assert_eq!(d("help", "help"), 0);
+        assert_eq!(d("hlep", "help"), 1, "two letters swapped");
+        assert_eq!(d("hel", "help"), 1);
+        assert_eq!(d("helpp", "help"), 1);
+        assert_eq!(d("kick", "nick"), 1);
+        assert_eq!(d("exit", "quit"), 2);
+        assert_eq!(d("", "abc"), 3);
+    }
+
+    #[test]
+    fn help_names_pythons_way_out() {
+        let mut s = session();
+        let help = run(&mut s, "/help");
+        let line = help
+            .iter()
+            .find(|l| l.starts_with("  fin, quit, exit"))
+            .expect("the quit words' line");
+        assert!(
+            line.ends_with("end the session (so do exit() and quit(), as in Python)"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -244,7 +244,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             // timed from where that one ended: a clock read less per
             // pipelined line, and the connection is charged for the work
             // in between (writing the last replies, decoding this frame).
-            let started = guards.recent.unwrap_or_else(std::time::Instant::now);
+            let started = guards.recent.unwrap_or_else(Instant::now);
             let mut actions = spare::take(&SPARE_ACTIONS);
             let offloaded = if pacing.offload_next() {
                 self.session.take_evaluation(frame)
@@ -340,8 +340,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
 struct Pacing {
     cpu_share: Option<CpuShare>,
     last_was_heavy: bool,
-    /// When the last frame's handling ended.
-    finished: std::time::Instant,
+    /// When the last frame's handling ended. tokio's clock, not std's, as
+    /// the idle deadlines (which count from it) are tokio timers: under a
+    /// paused clock (the tests' `start_paused`) the two differ.
+    finished: Instant,
     /// Time spent and not yet charged to `cpu_share` (see [`BILLING_BATCH`]).
     unbilled: Duration,
 }
@@ -355,9 +357,9 @@ enum Pace {
 
 impl Pacing {
     fn new(cpu_share_percent: u32) -> Pacing {
-        let now = std::time::Instant::now();
+        let now = Instant::now();
         Pacing {
-            cpu_share: CpuShare::new(cpu_share_percent, now),
+            cpu_share: CpuShare::new(cpu_share_percent, now.into_std()),
             last_was_heavy: false,
             finished: now,
             unbilled: Duration::ZERO,
@@ -371,8 +373,8 @@ impl Pacing {
     }
 
     /// Ends a frame's handling that began at `started`; returns its time.
-    fn finish(&mut self, started: std::time::Instant) -> Duration {
-        self.finished = std::time::Instant::now();
+    fn finish(&mut self, started: Instant) -> Duration {
+        self.finished = Instant::now();
         let spent = self.finished.saturating_duration_since(started);
         self.last_was_heavy = spent >= HEAVY_FRAME;
         spent
@@ -384,7 +386,7 @@ impl Pacing {
             self.unbilled += spent;
             if self.unbilled >= BILLING_BATCH
                 && let Some(pause) =
-                    budget.charge(std::mem::take(&mut self.unbilled), self.finished)
+                    budget.charge(std::mem::take(&mut self.unbilled), self.finished.into_std())
             {
                 return Pace::Pause(pause);
             }
@@ -436,7 +438,7 @@ struct Guards<'a, 'f> {
     /// When the last frame's handling ended, until the task waits: the
     /// next frame's start and the next wait's idle deadline count from it,
     /// a clock read less for each. `None` once the task has waited.
-    recent: Option<std::time::Instant>,
+    recent: Option<Instant>,
     /// Steps since the stop token was last looked at.
     steps_unchecked: u32,
     /// Looks for work ready at once ([`Self::ready_now`]) since one last
@@ -515,7 +517,7 @@ impl Guards<'_, '_> {
 
     /// The deadline of a wait that starts now (see [`Self::recent`]).
     fn idle_deadline(&self, limit: Duration) -> Instant {
-        self.recent.map_or_else(Instant::now, Instant::from_std) + limit
+        self.recent.unwrap_or_else(Instant::now) + limit
     }
 
     /// Runs one I/O step unless the server shuts down, the chat hub drops

@@ -11,10 +11,18 @@
 //! The rules, in the order [`Session::handle`] applies them to a line:
 //!
 //! 1. a blank line gets no reply (in echo mode it is echoed);
-//! 2. a line holding only Ctrl-D, or a quit word (`fin`, `quit`, `exit`),
-//!    ends the session with `bye`, in every mode;
+//! 2. a line holding only Ctrl-D, a quit word (`fin`, `quit`, `exit`), or
+//!    Python's way out (`exit()`, `quit()`) ends the session with `bye`, in
+//!    every mode;
 //! 3. a line starting with `/` is a command (see [`super::commands`]);
-//! 4. anything else goes to the current [`Mode`].
+//! 4. in calc mode, `help` or `help()` alone is `/help` (what a Python user
+//!    types; in echo and chat mode it is text like any other, since there
+//!    it may well be meant: echoed, or asked of the room);
+//! 5. anything else goes to the current [`Mode`].
+//!
+//! Whitespace around the line is ignored for 1 to 4 (a stray space before
+//! `quit` or `/help` still counts), and a command's arguments are trimmed;
+//! a line for the mode keeps it (echo mode sends back what was typed).
 //!
 //! Chat mode (issue 4) is a [`Mode`] variant, an arm in
 //! `Session::handle_text` and command rows. Lines for *other* connections
@@ -60,6 +68,11 @@ pub enum Action {
 
 /// Words that end the session, in every mode, compared without case.
 pub const QUIT_WORDS: [&str; 3] = ["fin", "quit", "exit"];
+
+/// Python's own ways out, `exit()` and `quit()`, which end the session
+/// too: called like this, with no arguments (spaces allowed, as Python
+/// allows them), compared without case.
+pub const PYTHON_QUIT_CALLS: [&str; 2] = ["exit", "quit"];
 
 /// The one line a client gets when it connects.
 pub const GREETING: &str = concat!(
@@ -234,7 +247,12 @@ impl Session {
                     self.error(out, e);
                 }
             }
-            LineKind::Text => self.handle_text(text, out),
+            LineKind::Help if self.help_means_help() => {
+                if let Err(e) = commands::dispatch(self, "help", "", out) {
+                    self.error(out, e);
+                }
+            }
+            LineKind::Help | LineKind::Text => self.handle_text(text, out),
         }
     }
 
@@ -272,6 +290,13 @@ impl Session {
         if let Some(result) = done.result {
             self.reply_to_evaluation(result, done.line, out);
         }
+    }
+
+    /// Whether a line `help` asks for `/help` (see the [module docs](self)):
+    /// in calc mode, unless the user has a variable of that name, which
+    /// the line then shows as Python would.
+    fn help_means_help(&self) -> bool {
+        self.mode == Mode::Calc && !self.calc.variables().any(|(name, _)| name == "help")
     }
 
     /// A plain line, handled by the current mode.
@@ -343,6 +368,8 @@ enum LineKind<'a> {
         name: &'a str,
         args: &'a str,
     },
+    /// `help` or `help()`: `/help` in calc mode, text in the others.
+    Help,
     /// For the current mode.
     Text,
 }
@@ -350,10 +377,18 @@ enum LineKind<'a> {
 impl LineKind<'_> {
     fn of(line: &str) -> LineKind<'_> {
         let trimmed = line.trim();
+        let called = python_call(trimmed);
+        let is =
+            |word: &str, name: Option<&str>| name.is_some_and(|n| n.eq_ignore_ascii_case(word));
         if trimmed.is_empty() {
             LineKind::Blank
-        } else if trimmed == "\u{4}" || QUIT_WORDS.iter().any(|w| trimmed.eq_ignore_ascii_case(w)) {
+        } else if trimmed == "\u{4}"
+            || QUIT_WORDS.iter().any(|w| trimmed.eq_ignore_ascii_case(w))
+            || PYTHON_QUIT_CALLS.iter().any(|w| is(w, called))
+        {
             LineKind::Quit
+        } else if is("help", Some(trimmed)) || is("help", called) {
+            LineKind::Help
         } else if let Some(command) = trimmed.strip_prefix('/') {
             let (name, args) = match command.split_once(char::is_whitespace) {
                 Some((name, args)) => (name, args.trim()),
@@ -364,6 +399,17 @@ impl LineKind<'_> {
             LineKind::Text
         }
     }
+}
+
+/// `NAME` if `line` is `NAME()` (a call without arguments, with any spaces
+/// Python allows between the parts).
+fn python_call(line: &str) -> Option<&str> {
+    let name = line
+        .strip_suffix(')')?
+        .trim_end()
+        .strip_suffix('(')?
+        .trim_end();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Evaluates `line` with `calculator` and replaces it with the value's
@@ -420,6 +466,13 @@ mod tests {
         vec![send("bye"), Action::Close]
     }
 
+    /// The reply to `text` when it is the calculator's error: what a fresh
+    /// calculator says of it (any other error line must not pass).
+    fn calc_error(text: &str) -> Action {
+        let error = calc::Session::new().eval(text).expect_err(text);
+        send(&format!("error: {error}"))
+    }
+
     /// What `take_evaluation`, `run` and `finish_evaluation` reply to
     /// `text`, or `None` if the line is not taken.
     fn evaluated_elsewhere(s: &mut Session, text: &str) -> Option<Vec<Action>> {
@@ -443,10 +496,9 @@ mod tests {
             evaluated_elsewhere(&mut s, "_ + x % 7"),
             Some(vec![send("4")])
         );
-        let out = evaluated_elsewhere(&mut s, "1/0").unwrap();
-        assert!(
-            matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
-            "{out:?}"
+        assert_eq!(
+            evaluated_elsewhere(&mut s, "1/0"),
+            Some(vec![calc_error("1/0")])
         );
         assert_eq!(s.stats.snapshot().requests, 4);
     }
@@ -493,12 +545,7 @@ mod tests {
     #[test]
     fn calc_errors_are_error_lines() {
         let mut s = session();
-        let out = line(&mut s, "1 +");
-        assert_eq!(out.len(), 1);
-        assert!(
-            matches!(&out[0], Action::Send(t) if t.starts_with("error: ")),
-            "{out:?}"
-        );
+        assert_eq!(line(&mut s, "1 +"), vec![calc_error("1 +")]);
         assert_eq!(s.stats.snapshot().errors, 1);
     }
 
@@ -536,6 +583,42 @@ mod tests {
                 assert_eq!(line(&mut s, "1"), vec![], "nothing after bye");
             }
         }
+    }
+
+    #[test]
+    fn pythons_exit_and_quit_end_the_session_in_every_mode() {
+        for word in ["exit()", "quit()", " exit ( ) ", "Quit()"] {
+            for mode_command in ["/calc", "/echo", "/chat"] {
+                let mut s = session();
+                line(&mut s, mode_command);
+                assert_eq!(line(&mut s, word), bye(), "{word:?} in {mode_command}");
+            }
+        }
+        let mut s = session();
+        // Not a plain call: an expression like any other.
+        for text in ["exit(0)", "exit()()", "exit() + 1"] {
+            assert_eq!(line(&mut s, text), vec![calc_error(text)], "{text}");
+        }
+        assert!(!s.is_closed());
+    }
+
+    #[test]
+    fn help_alone_is_help_in_calc_mode_only() {
+        let mut s = session();
+        let help = line(&mut s, "/help");
+        assert!(help.len() > 5);
+        for text in ["help", "help()", " HELP ", "help ( )"] {
+            assert_eq!(line(&mut s, text), help, "{text:?}");
+        }
+        // A variable called help is shown, as Python would.
+        assert_eq!(line(&mut s, "help = 5"), vec![send("5")]);
+        assert_eq!(line(&mut s, "help"), vec![send("5")]);
+        let mut s = session();
+        line(&mut s, "/echo");
+        assert_eq!(line(&mut s, "help"), vec![send("help")]);
+        line(&mut s, "/chat");
+        assert_eq!(line(&mut s, "help"), vec![], "a message to the room");
+        assert!(!s.is_closed());
     }
 
     #[test]
@@ -585,11 +668,8 @@ mod tests {
     #[test]
     fn control_characters_are_just_text() {
         let mut s = session();
-        let out = line(&mut s, "1\0+\x1b[2J");
-        assert!(
-            matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
-            "{out:?}"
-        );
+        let text = "1\0+\x1b[2J";
+        assert_eq!(line(&mut s, text), vec![calc_error(text)]);
         line(&mut s, "/echo");
         assert_eq!(line(&mut s, "a\0b\x07"), vec![send("a\0b\x07")]);
     }
@@ -610,13 +690,25 @@ mod tests {
         assert_eq!(a.mode(), Mode::Chat);
         assert_eq!(line(&mut a, "hi \x1b[2J"), vec![]);
         assert_eq!(line(&mut a, "/calc 6*7"), vec![send("<ann> 6*7 = 42")]);
+        // An assignment is shared as what it binds.
+        assert_eq!(line(&mut a, "/calc x = 5"), vec![send("<ann> x = 5")]);
+        assert_eq!(
+            line(&mut a, "/calc  y  =  x * 2 "),
+            vec![send("<ann> y = 10")]
+        );
         let mut got = Vec::new();
         while let Ok(l) = b_inbox.messages.try_recv() {
             got.push(l.to_string());
         }
         assert_eq!(
             got,
-            ["-- ann joined #lobby", "<ann> hi ?[2J", "<ann> 6*7 = 42"]
+            [
+                "-- ann joined #lobby",
+                "<ann> hi ?[2J",
+                "<ann> 6*7 = 42",
+                "<ann> x = 5",
+                "<ann> y = 10"
+            ]
         );
         line(&mut a, "/calc");
         assert_eq!(a.mode(), Mode::Calc);
@@ -636,10 +728,6 @@ mod tests {
         let mut b = session();
         assert_eq!(line(&mut a, "x = 6*7"), vec![send("42")]);
         assert_eq!(line(&mut a, "x + 1"), vec![send("43")]);
-        let out = line(&mut b, "x");
-        assert!(
-            matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
-            "{out:?}"
-        );
+        assert_eq!(line(&mut b, "x"), vec![calc_error("x")], "b has no x");
     }
 }

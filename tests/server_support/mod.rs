@@ -11,13 +11,25 @@ use std::time::Duration;
 
 use safecalc::server::{ChatHub, Config, GREETING, Server, Stats};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 /// The longest any single step of a test may wait before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// What a fresh calculator session replies to `line`, as the server writes
+/// it: the value's `repr`, or `error: ` and the error. Tests of the server
+/// compare with it where a reply must be the calculator's own answer to
+/// that line (its exact wording is the calculator tests' business), so
+/// that any other `error: ...` line, such as `line too long`, fails them.
+pub fn calc_reply(line: &str) -> String {
+    match safecalc::calc::Session::new().eval(line) {
+        Ok(value) => value.to_string(),
+        Err(e) => format!("error: {e}"),
+    }
+}
 
 /// A server running in this process.
 pub struct TestServer {
@@ -35,6 +47,16 @@ impl TestServer {
 
     pub async fn with_config(config: Config) -> TestServer {
         let server = Server::bind("127.0.0.1:0", config).await.expect("bind");
+        TestServer::serving(server)
+    }
+
+    /// A server on a listener the test made, for socket options (buffer
+    /// sizes) that the connections it accepts inherit.
+    pub fn with_listener(listener: TcpListener, config: Config) -> TestServer {
+        TestServer::serving(Server::from_listener(listener, config))
+    }
+
+    fn serving(server: Server) -> TestServer {
         let addr = server.local_addr().expect("local addr");
         let stats = server.stats();
         let chat = server.chat();
