@@ -22,7 +22,9 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use rustls::crypto::CryptoProvider;
@@ -32,11 +34,12 @@ use rustls::{ServerConfig, pki_types};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use thiserror::Error;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, PollSemaphore};
 
 /// Where the server's certificate chain and private key live (PEM files).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,19 +300,20 @@ pub enum HandshakeError {
 ///   everything from the accept to the end of the handshake, so a client
 ///   that stalls anywhere in it holds its permit no longer than that.
 /// * **A bounded number computing** (`--tls-max-handshakes`, default 16):
-///   a handshake takes a slot of this semaphore when the client's first
-///   bytes arrive, and keeps it to the end. Past the bound, a new
-///   connection *waits* for a slot (within its deadline) instead of being
-///   refused: a burst of honest clients is then served in turn rather
-///   than turned away, and the connection cap and the deadline already
-///   bound how many wait, and for how long. What the bound buys: on an
+///   a handshake holds a slot of this semaphore only while it has the
+///   client's bytes to process ([`SlotStream`]), and gives it back as soon
+///   as it has to wait for the client again. What the bound buys: on an
 ///   event loop, every handshake that is ready to compute runs before the
 ///   established clients queued behind it get their turn; a full
 ///   handshake's server side is a signature and a key exchange (on the
 ///   order of 0.1-0.2 ms), so at most 16 of them add a few milliseconds
 ///   to what an established client waits in the worst case, whatever the
-///   rate of new connections. A client that connects and sends nothing
-///   holds no slot: only a connection permit, like a silent plain client.
+///   rate of new connections. Past the bound, a handshake whose bytes have
+///   arrived *waits* for a slot instead of being refused, so a burst of
+///   honest clients is served in turn. A client that stalls, before its
+///   first byte or in the middle of its handshake, holds no slot while it
+///   stalls: stallers cannot keep honest clients out, however many there
+///   are (up to the connection cap, and each only until its deadline).
 /// * **Quiet failures.** Plaintext on the TLS port, garbage, a truncated
 ///   ClientHello, a staller: the connection is closed (rustls may send an
 ///   alert first) and the reason logged at debug level; nothing else is
@@ -336,16 +340,12 @@ impl Handshakes {
         &self,
         stream: TcpStream,
         shutdown: &CancellationToken,
-    ) -> Result<TlsStream<TcpStream>, HandshakeError> {
+    ) -> Result<TlsStream<SlotStream>, HandshakeError> {
         let handshake = async {
-            // Nothing is computed for a client that has sent nothing yet.
-            stream.readable().await?;
-            let _slot = self
-                .slots
-                .acquire()
-                .await
-                .map_err(|_| HandshakeError::Shutdown)?;
-            Ok::<_, HandshakeError>(self.setup.acceptor().accept(stream).await?)
+            let stream = SlotStream::new(stream, Arc::clone(&self.slots));
+            let mut encrypted = self.setup.acceptor().accept(stream).await?;
+            encrypted.get_mut().0.handshake_done();
+            Ok::<_, HandshakeError>(encrypted)
         };
         tokio::select! {
             () = shutdown.cancelled() => Err(HandshakeError::Shutdown),
@@ -353,5 +353,183 @@ impl Handshakes {
                 done.map_err(|_| HandshakeError::Timeout(self.timeout))?
             }
         }
+    }
+}
+
+/// A TLS client's TCP stream, which holds one of the listener's computing
+/// slots ([`Handshakes`]) only while its handshake has input to process.
+///
+/// rustls computes (the key exchange, the signature) right after a read
+/// has handed it the client's bytes, then writes its answer and reads
+/// again, until a read or a write would block. So a read first waits for
+/// the socket to be readable *without* a slot, then takes a slot before it
+/// reads, and the slot is given back the moment the stream has to wait
+/// again. A client that sends half a ClientHello, or a whole one and then
+/// nothing, therefore holds no slot while it stalls, and what the bound
+/// limits is the number of handshakes computing at once.
+///
+/// Once the handshake is done ([`Self::handshake_done`]) the stream is a
+/// plain pass-through: reads never wait for a slot again.
+pub struct SlotStream {
+    inner: TcpStream,
+    /// The listener's slots, while the handshake runs.
+    slots: Option<PollSemaphore>,
+    /// The slot held, between a read that found input and the next wait.
+    slot: Option<OwnedSemaphorePermit>,
+}
+
+impl SlotStream {
+    fn new(inner: TcpStream, slots: Arc<Semaphore>) -> SlotStream {
+        SlotStream {
+            inner,
+            slots: Some(PollSemaphore::new(slots)),
+            slot: None,
+        }
+    }
+
+    /// The handshake is over: give the slot back, and never take one
+    /// again.
+    fn handshake_done(&mut self) {
+        self.slots = None;
+        self.slot = None;
+    }
+
+    /// Gives the slot back when the stream has to wait.
+    fn waiting<T>(&mut self, poll: Poll<T>) -> Poll<T> {
+        if poll.is_pending() {
+            self.slot = None;
+        }
+        poll
+    }
+}
+
+impl fmt::Debug for SlotStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlotStream")
+            .field("inner", &self.inner)
+            .field("in_handshake", &self.slots.is_some())
+            .field("holds_slot", &self.slot.is_some())
+            .finish()
+    }
+}
+
+impl AsyncRead for SlotStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(slots) = &mut this.slots
+            && this.slot.is_none()
+        {
+            // Nothing to process yet: wait without a slot.
+            ready!(this.inner.poll_read_ready(cx))?;
+            match ready!(slots.poll_acquire(cx)) {
+                Some(slot) => this.slot = Some(slot),
+                // The semaphore is never closed; if it were, the
+                // handshake could not go on.
+                None => return Poll::Ready(Err(io::Error::other("no handshake slots"))),
+            }
+        }
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        this.waiting(poll)
+    }
+}
+
+impl AsyncWrite for SlotStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.waiting(poll)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.waiting(poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        this.waiting(poll)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.waiting(poll)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A connected pair: the client's end, and the server's in a
+    /// [`SlotStream`] drawing on `slots`.
+    async fn pair(slots: &Arc<Semaphore>) -> (TcpStream, SlotStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (client, SlotStream::new(server, Arc::clone(slots)))
+    }
+
+    /// Waits until `stream` has bytes to read (without reading them).
+    async fn readable(stream: &SlotStream) {
+        stream.inner.readable().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_slot_is_held_only_between_input_and_the_next_wait() {
+        let slots = Arc::new(Semaphore::new(1));
+        let (mut a_client, mut a) = pair(&slots).await;
+        let (mut b_client, mut b) = pair(&slots).await;
+        let mut buf = [0u8; 16];
+        // Waiting for input holds no slot.
+        assert!(a.read(&mut buf).now_or_never().is_none());
+        assert_eq!(slots.available_permits(), 1);
+        // Input arrives: reading it takes the slot, and keeps it while the
+        // handshake would compute.
+        a_client.write_all(b"hello").await.unwrap();
+        readable(&a).await;
+        assert_eq!(a.read(&mut buf).await.unwrap(), 5);
+        assert_eq!(slots.available_permits(), 0);
+        // Another stream with input waits for the slot...
+        b_client.write_all(b"hi").await.unwrap();
+        readable(&b).await;
+        assert!(b.read(&mut buf).now_or_never().is_none());
+        // ...until the first has to wait for its client again, which
+        // hands the slot on.
+        assert!(a.read(&mut buf).now_or_never().is_none());
+        assert_eq!(b.read(&mut buf).await.unwrap(), 2);
+        assert_eq!(slots.available_permits(), 0);
+        // After the handshake, reads never take a slot.
+        b.handshake_done();
+        assert_eq!(slots.available_permits(), 1);
+        a.handshake_done();
+        a_client.write_all(b"data").await.unwrap();
+        readable(&a).await;
+        assert_eq!(a.read(&mut buf).await.unwrap(), 4);
+        assert_eq!(slots.available_permits(), 1);
     }
 }
