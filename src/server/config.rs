@@ -11,7 +11,9 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
+use super::accounts::AccountsConfig;
 use super::chat::ChatConfig;
+use super::store::StoreLocation;
 use crate::calc::Limits;
 
 /// Everything a running server needs to know.
@@ -38,6 +40,8 @@ pub struct Config {
     /// The share of one core, in percent, that one connection may use over
     /// time (see [`cpu_share`](super::cpu_share)); 100 turns the limit off.
     pub cpu_share_percent: u32,
+    /// Password hashing and the plaintext-password policy.
+    pub accounts: AccountsConfig,
 }
 
 impl Default for Config {
@@ -51,6 +55,7 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(3),
             chat: ChatConfig::default(),
             cpu_share_percent: 10,
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -110,9 +115,10 @@ pub struct ServeArgs {
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub chat_queue: usize,
 
-    /// Chat lines remembered per room for `/history`.
+    /// Chat lines kept per room in the store (older ones are pruned);
+    /// `/history` shows up to 200 at a time.
     #[arg(long, value_name = "LINES", default_value_t = ChatConfig::default().history,
-          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
     pub chat_history: usize,
 
     /// Share of one CPU core, in percent, that one client may use over
@@ -121,9 +127,51 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PERCENT", default_value_t = Config::default().cpu_share_percent,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub cpu_share: u32,
+
+    // ---- accounts and the store (issue 14) --------------------------------
+    /// Directory of the chat's database (accounts, history, messages);
+    /// created on first start.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "safecalc-data",
+        conflicts_with = "ephemeral"
+    )]
+    pub data_dir: std::path::PathBuf,
+
+    /// Keep nothing on disk: accounts, history and messages live in memory
+    /// and are lost when the server stops (for demos and tests).
+    #[arg(long)]
+    pub ephemeral: bool,
+
+    /// Days a chat line (and an undelivered private message) is kept.
+    #[arg(long, value_name = "DAYS", default_value_t = ChatConfig::default().history_days,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub history_days: u32,
+
+    /// Private messages kept per account while its owner is away; past it,
+    /// senders are told the mailbox is full.
+    #[arg(long, value_name = "MESSAGES", default_value_t = ChatConfig::default().mailbox,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub mailbox_size: usize,
+
+    /// Take passwords from clients on other machines over plain TCP
+    /// (by default only loopback and TLS clients may send one).
+    #[arg(long)]
+    pub allow_plaintext_passwords: bool,
+    // ---- end of accounts and the store -------------------------------------
 }
 
 impl ServeArgs {
+    /// Where the chat's data lives (`--data-dir`, or `--ephemeral`).
+    pub fn store(&self) -> StoreLocation {
+        if self.ephemeral {
+            StoreLocation::Ephemeral
+        } else {
+            StoreLocation::Directory(self.data_dir.clone())
+        }
+    }
+
     /// The server configuration these flags describe.
     pub fn config(&self) -> Config {
         Config {
@@ -140,8 +188,14 @@ impl ServeArgs {
                 rate: self.chat_rate,
                 queue: self.chat_queue,
                 history: self.chat_history,
+                history_days: self.history_days,
+                mailbox: self.mailbox_size,
             },
             cpu_share_percent: self.cpu_share,
+            accounts: AccountsConfig {
+                allow_plaintext_passwords: self.allow_plaintext_passwords,
+                ..AccountsConfig::default()
+            },
             ..Config::default()
         }
     }
@@ -207,7 +261,8 @@ mod tests {
             ChatConfig {
                 rate: 0,
                 queue: 7,
-                history: 9
+                history: 9,
+                ..ChatConfig::default()
             }
         );
         assert_eq!(config.cpu_share_percent, 25);

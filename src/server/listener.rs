@@ -26,12 +26,14 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, info_span, warn};
 
+use super::accounts::Accounts;
 use super::chat::ChatHub;
 use super::config::Config;
 use super::connection::Connection;
 use super::handler::Handler;
 use super::session::{Peer, Session};
 use super::stats::Stats;
+use super::store::{OpenError, StoreLocation};
 
 /// The line a client gets when `max_connections` are already served.
 pub const SERVER_FULL: &str = "error: server full";
@@ -84,6 +86,9 @@ pub enum ServerError {
     /// The bound socket has no address (should not happen on TCP).
     #[error("cannot read the listening address: {0}")]
     LocalAddr(#[source] io::Error),
+    /// The chat's store could not be opened.
+    #[error(transparent)]
+    Store(#[from] OpenError),
 }
 
 /// A bound, not yet running, safecalc server.
@@ -93,9 +98,24 @@ pub struct Server {
     config: Config,
     stats: Arc<Stats>,
     chat: Arc<ChatHub>,
+    accounts: Arc<Accounts>,
 }
 
 impl Server {
+    /// Like [`Server::bind`], with the chat's data at `store` (opened
+    /// first, so a store that cannot be used stops the start before the
+    /// port is taken).
+    pub async fn bind_with_store(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        config: Config,
+        store: &StoreLocation,
+    ) -> Result<Server, ServerError> {
+        let chat = ChatHub::open(config.chat.clone(), store)?;
+        let mut server = Server::bind(addr, config).await?;
+        server.chat = chat;
+        Ok(server)
+    }
+
     /// Binds the listening socket. Binding is separate from [`Server::run`]
     /// so that the caller can learn the address (port 0) before serving.
     ///
@@ -120,11 +140,13 @@ impl Server {
         Err(bind_error(last_error.unwrap_or_else(none)))
     }
 
-    /// Serves on an already bound listener.
+    /// Serves on an already bound listener, with the chat's data in
+    /// memory (see [`Server::bind_with_store`]).
     pub fn from_listener(listener: TcpListener, config: Config) -> Server {
         Server {
             listener,
             chat: ChatHub::new(config.chat.clone()),
+            accounts: Arc::new(Accounts::new(config.accounts)),
             config,
             stats: Arc::new(Stats::new()),
         }
@@ -155,6 +177,7 @@ impl Server {
             config,
             stats,
             chat,
+            accounts,
         } = self;
         let accepting = Accepting {
             connections: Arc::new(Semaphore::new(config.max_connections)),
@@ -164,6 +187,7 @@ impl Server {
             config,
             stats,
             chat,
+            accounts,
             next_id: 0,
         };
         match listener.local_addr() {
@@ -183,6 +207,7 @@ struct Accepting {
     config: Config,
     stats: Arc<Stats>,
     chat: Arc<ChatHub>,
+    accounts: Arc<Accounts>,
     next_id: u64,
 }
 
@@ -225,6 +250,12 @@ impl Accepting {
                 "shutdown timed out; dropping the remaining connections"
             );
         }
+        // What the connections left queued (read markers) reaches the disk.
+        let flushed =
+            tokio::time::timeout(self.config.shutdown_timeout, self.chat.store().flush()).await;
+        if !matches!(flushed, Ok(Ok(()))) {
+            warn!("the store did not confirm its last writes");
+        }
         info!("stopped");
     }
 
@@ -246,7 +277,8 @@ impl Accepting {
         let handler = Handler {
             connection: Connection::new(stream, self.config.max_line_bytes),
             session: Session::new(self.config.limits, Arc::clone(&self.stats), member)
-                .with_peer(Peer::plain(peer)),
+                .with_peer(Peer::plain(peer))
+                .with_accounts(Arc::clone(&self.accounts)),
             inbox,
             shutdown: self.shutdown.clone(),
             idle_timeout: self.config.idle_timeout,

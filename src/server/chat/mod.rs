@@ -60,7 +60,7 @@ pub mod rate;
 
 use thiserror::Error;
 
-pub use hub::{ChatHub, ChatMember, HubCounts, Inbox, Joined, Line, MemberId};
+pub use hub::{ChatHub, ChatMember, HubCounts, Inbox, Joined, Line, MemberId, Sent};
 pub use names::{LOBBY, MAX_NICK_CHARS, MAX_ROOM_CHARS, Nick, RoomName};
 pub use rate::TokenBucket;
 
@@ -73,6 +73,11 @@ pub const MAX_LISTED_NAMES: usize = 200;
 /// `/history` without a count shows this many lines.
 pub const DEFAULT_HISTORY_LINES: usize = 20;
 
+/// The most lines one `/history` shows (whatever the retention), so that
+/// one command's reply stays small: at most this many lines of at most
+/// [`MAX_MESSAGE_BYTES`] and a nick each.
+pub const MAX_HISTORY_REQUEST: usize = 200;
+
 /// Chat settings (the `--chat-*` flags).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatConfig {
@@ -81,8 +86,24 @@ pub struct ChatConfig {
     pub rate: u32,
     /// Lines waiting for a member before it is disconnected as not reading.
     pub queue: usize,
-    /// Lines of history kept per room; also the most `/history` shows.
+    /// Lines of history kept per room (the most `/history` shows at
+    /// once is [`MAX_HISTORY_REQUEST`]).
     pub history: usize,
+    /// Days a line (and an undelivered private message) is kept.
+    pub history_days: u32,
+    /// Undelivered private messages kept per account.
+    pub mailbox: usize,
+}
+
+impl ChatConfig {
+    /// What the store keeps, from these settings.
+    pub fn retention(&self) -> crate::server::store::Retention {
+        crate::server::store::Retention {
+            lines_per_room: self.history,
+            days: self.history_days,
+            mailbox: self.mailbox,
+        }
+    }
 }
 
 impl Default for ChatConfig {
@@ -90,7 +111,9 @@ impl Default for ChatConfig {
         ChatConfig {
             rate: 2,
             queue: 1024,
-            history: 100,
+            history: 10_000,
+            history_days: 30,
+            mailbox: 1000,
         }
     }
 }
@@ -117,6 +140,15 @@ pub enum ChatError {
     /// The hub dropped this member (its queue overflowed).
     #[error("disconnected from chat")]
     Gone,
+    /// Logged-in members keep their account's name as their nick.
+    #[error("you are logged in as {0}; your nick is your account's name (/logout first)")]
+    LoggedIn(String),
+    /// The nick is a registered account's name.
+    #[error("nickname {0} is registered; /login {0} to use it")]
+    Registered(String),
+    /// The store failed (see [`StoreError`](crate::server::store::StoreError)).
+    #[error(transparent)]
+    Store(#[from] crate::server::store::StoreError),
 }
 
 /// Why a member leaves the hub; decides what its room is told.
