@@ -111,6 +111,16 @@ impl Server {
         store: &StoreLocation,
     ) -> Result<Server, ServerError> {
         let chat = ChatHub::open(config.chat.clone(), store)?;
+        Server::bind_with_hub(addr, config, chat).await
+    }
+
+    /// Like [`Server::bind`], serving the chat hub `chat` (for tests that
+    /// keep a handle on its store).
+    pub async fn bind_with_hub(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        config: Config,
+        chat: Arc<ChatHub>,
+    ) -> Result<Server, ServerError> {
         let mut server = Server::bind(addr, config).await?;
         server.chat = chat;
         Ok(server)
