@@ -51,7 +51,10 @@ async fn register(server: &TestServer, name: &str, password: &str) -> Client {
 async fn the_password_prompt_turns_echo_off_and_on_with_exact_bytes() {
     let server = start().await;
     let mut alice = register(&server, "alice", "hunter2222").await;
-    assert_eq!(alice.ask("/logout").await, "-- logged out; you are now guest-2");
+    assert_eq!(
+        alice.ask("/logout").await,
+        "-- logged out; you are now guest-2"
+    );
     alice.send("/login alice").await;
     let prompt = b"\xff\xfb\x01password for alice: ";
     assert_eq!(bytes(&mut alice, prompt.len()).await, prompt);
@@ -78,7 +81,10 @@ async fn register_by_prompt_then_log_in_elsewhere() {
     assert_eq!(a.line().await, "-- logged in as Zoe");
     assert_eq!(a.ask("/nick").await, "-- you are Zoe");
     let mut b = server.client().await;
-    assert_eq!(b.ask("/login zoe correct horse").await, "-- logged in as Zoe");
+    assert_eq!(
+        b.ask("/login zoe correct horse").await,
+        "-- logged in as Zoe"
+    );
     assert_eq!(
         b.ask("/register zoe another one").await,
         "error: you are logged in as Zoe (/logout first)"
@@ -121,14 +127,23 @@ async fn a_registered_nick_is_protected() {
     // Registered under another name by someone else, then the nick is
     // reserved for that account.
     let mut dave = register(&server, "dave", "s3cretpass").await;
-    assert_eq!(dave.ask("/logout").await, "-- logged out; you are now guest-4");
+    assert_eq!(
+        dave.ask("/logout").await,
+        "-- logged out; you are now guest-4"
+    );
     let mut eve = server.client().await;
     assert_eq!(
         eve.ask("/nick DAVE").await,
         "error: nickname dave is registered; /login dave to use it"
     );
-    assert_eq!(dave.ask("/nick dave").await, "error: nickname dave is registered; /login dave to use it");
-    assert_eq!(dave.ask("/login dave s3cretpass").await, "-- logged in as dave");
+    assert_eq!(
+        dave.ask("/nick dave").await,
+        "error: nickname dave is registered; /login dave to use it"
+    );
+    assert_eq!(
+        dave.ask("/login dave s3cretpass").await,
+        "-- logged in as dave"
+    );
     assert_eq!(
         dave.ask("/nick dave2").await,
         "error: you are logged in as dave; your nick is your account's name (/logout first)"
@@ -177,7 +192,10 @@ async fn offline_messages_unread_counts_and_several_connections() {
     gina.send("/chat #den").await;
     gina.line().await;
     gina.line().await;
-    assert_eq!(gina.ask("/logout").await, "-- logged out; you are now guest-2");
+    assert_eq!(
+        gina.ask("/logout").await,
+        "-- logged out; you are now guest-2"
+    );
     assert_eq!(gina.ask("/quit").await, "bye");
 
     let mut hal = server.client().await;
@@ -190,7 +208,10 @@ async fn offline_messages_unread_counts_and_several_connections() {
     }
     let kept = "-- gina is not chatting; your message is kept and delivered at their next login";
     assert_eq!(hal.ask("/msg gina first").await, kept);
-    assert_eq!(hal.ask("/msg GINA second").await, kept.replace("gina", "GINA"));
+    assert_eq!(
+        hal.ask("/msg GINA second").await,
+        kept.replace("gina", "GINA")
+    );
     assert_eq!(
         hal.ask("/msg gina third").await,
         "error: gina's mailbox is full (2 messages); try again later"
@@ -213,7 +234,10 @@ async fn offline_messages_unread_counts_and_several_connections() {
     // Mail is delivered once: a second login finds none, but the lines
     // are still unread (no connection of gina's has been in #den since).
     let mut laptop = server.client().await;
-    assert_eq!(laptop.ask("/login gina ginaspass").await, "-- logged in as gina");
+    assert_eq!(
+        laptop.ask("/login gina ginaspass").await,
+        "-- logged in as gina"
+    );
     assert_eq!(
         laptop.line().await,
         "-- since you left: 3 new lines in #den (/history N shows them)"
@@ -252,10 +276,19 @@ async fn offline_messages_unread_counts_and_several_connections() {
 async fn passwd_and_unregister() {
     let server = start().await;
     let mut ivy = register(&server, "ivy", "ivyspass1").await;
-    assert_eq!(ivy.ask("/passwd wrongpass ivyspass2").await, "error: wrong password");
-    assert_eq!(ivy.ask("/passwd ivyspass1 ivyspass2").await, "-- password changed");
+    assert_eq!(
+        ivy.ask("/passwd wrongpass ivyspass2").await,
+        "error: wrong password"
+    );
+    assert_eq!(
+        ivy.ask("/passwd ivyspass1 ivyspass2").await,
+        "-- password changed"
+    );
     let mut other = server.client().await;
-    assert_eq!(other.ask("/login ivy ivyspass2").await, "-- logged in as ivy");
+    assert_eq!(
+        other.ask("/login ivy ivyspass2").await,
+        "-- logged in as ivy"
+    );
     // Interactively: the old password, then the new one, each unseen.
     ivy.send("/passwd").await;
     let prompt = b"\xff\xfb\x01current password: ";
@@ -266,7 +299,10 @@ async fn passwd_and_unregister() {
     ivy.send("ivyspass3").await;
     assert_eq!(bytes(&mut ivy, 5).await, b"\xff\xfc\x01\r\n");
     assert_eq!(ivy.line().await, "-- password changed");
-    assert_eq!(ivy.ask("/unregister nope12345").await, "error: wrong password");
+    assert_eq!(
+        ivy.ask("/unregister nope12345").await,
+        "error: wrong password"
+    );
     let deleted = ivy.ask("/unregister ivyspass3").await;
     assert!(
         deleted.starts_with("-- the account ivy and its messages are deleted; you are now guest-"),
@@ -280,7 +316,10 @@ async fn passwd_and_unregister() {
         "error: wrong name or password"
     );
     assert_eq!(other.ask("/nick ivy").await, "-- you are now ivy");
-    assert_eq!(ivy.ask("/logout").await, "error: not logged in (try /login NAME)");
+    assert_eq!(
+        ivy.ask("/logout").await,
+        "error: not logged in (try /login NAME)"
+    );
     server.stop().await;
 }
 
@@ -305,7 +344,11 @@ fn passwords_from_other_machines_need_tls_unless_allowed() {
     let refused = Action::Send(
         "error: passwords are refused on an unencrypted connection; connect with TLS".into(),
     );
-    for line in ["/register kim kimspass1", "/login kim kimspass1", "/register kim"] {
+    for line in [
+        "/register kim kimspass1",
+        "/login kim kimspass1",
+        "/register kim",
+    ] {
         assert_eq!(run(&config(), remote, line), [refused.clone()], "{line}");
     }
     let tls = Peer {

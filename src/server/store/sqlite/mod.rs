@@ -115,7 +115,7 @@ enum Write {
     LoginSummary(String, Reply<LoginSummary>),
     MarkSeen(String, RoomName),
     Flush(Reply<()>),
-    PageLimit(Option<u32>),
+    RefuseWrites(bool),
 }
 
 /// A job for the reader.
@@ -242,13 +242,14 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Caps the database at `pages` pages (`None`: no cap), which makes
-    /// writes that need more fail as on a full disk. For the tests of the
-    /// `history unavailable` behaviour: chmod does not stop root, and a
-    /// small filesystem needs privileges a test does not have.
+    /// Makes every later commit fail (`true`), as a filesystem gone
+    /// read-only or full would, or lets them succeed again (`false`). For
+    /// the tests of the `history unavailable` behaviour: `chmod` does not
+    /// stop root, a small filesystem needs privileges a test does not have,
+    /// and a database file removed while open can still be written.
     #[doc(hidden)]
-    pub fn limit_pages(&self, pages: Option<u32>) {
-        let _ = self.writes.send(Write::PageLimit(pages));
+    pub fn refuse_writes(&self, refuse: bool) {
+        let _ = self.writes.send(Write::RefuseWrites(refuse));
     }
 
     fn write<T: Send + 'static>(&self, op: impl FnOnce(Reply<T>) -> Write) -> StoreFuture<T> {
@@ -449,7 +450,20 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.commit(batch);
+            // A test's switch is applied outside any transaction.
+            batch.retain(|op| match op {
+                Write::RefuseWrites(refuse) => {
+                    let pragma = format!("PRAGMA query_only = {}", i32::from(*refuse));
+                    if let Err(e) = self.conn.execute_batch(&pragma) {
+                        warn!(error = %e, "cannot switch query_only");
+                    }
+                    false
+                }
+                _ => true,
+            });
+            if !batch.is_empty() {
+                self.commit(batch);
+            }
         }
     }
 
@@ -626,10 +640,7 @@ impl Writer {
                 .execute(params![account, room.as_str()])?;
             }
             Write::Flush(to) => reply(outcome, to, ()),
-            Write::PageLimit(pages) => {
-                let pages = pages.map_or(4_294_967_294, i64::from);
-                tx.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
-            }
+            Write::RefuseWrites(_) => {}
         }
         Ok(())
     }
