@@ -349,7 +349,11 @@ fn passwords_from_other_machines_need_tls_unless_allowed() {
         "/login kim kimspass1",
         "/register kim",
     ] {
-        assert_eq!(run(&config(), remote, line), [refused.clone()], "{line}");
+        assert_eq!(
+            run(&config(), remote, line),
+            std::slice::from_ref(&refused),
+            "{line}"
+        );
     }
     let tls = Peer {
         encrypted: true,
