@@ -377,12 +377,15 @@ async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
             }
             Pending::Blocking { admission, job } => {
                 let turn = admission.turn().await;
-                let resume =
-                    tokio::task::spawn_blocking(move || super::cpu_share::in_background(job))
-                        .await
-                        .map_err(io::Error::other);
-                drop(turn);
-                resume
+                // The permit goes with the job: if this wait is abandoned
+                // (shutdown, idle), the job still holds its core's place
+                // until it ends.
+                tokio::task::spawn_blocking(move || {
+                    let _turn = turn;
+                    super::cpu_share::in_background(job)
+                })
+                .await
+                .map_err(io::Error::other)
             }
         }
     };

@@ -44,6 +44,21 @@
 //! before there was a store. Without a runtime ([`super::simulate`], the
 //! fuzz target), [`Pending::resolve_now`] does the work in place.
 //!
+//! # Chat lines in flight
+//!
+//! A plain chat line is the one exception to "wait before the next
+//! frame": its sender gets no reply, so the session hands it to the store
+//! and goes on, keeping the store's future ([`MAX_LINES_IN_FLIGHT`] at
+//! most; one more waits for the oldest). The store commits a connection's
+//! lines in the order given, so they still reach the room in the order
+//! sent, and only once stored. Any other frame (a command, a calculation)
+//! first waits for every line in flight, and reports a line the store
+//! refused (`error: history unavailable`) before its own reply, so what
+//! the sender does next (a nick change, a `/history`) never overtakes its
+//! lines. Without this, each sender's lines went one commit at a time,
+//! and a room of 100 with 10 senders delivered about half the lines per
+//! second the memory store did (BENCHMARKS.md).
+//!
 //! # Passwords
 //!
 //! `/login NAME` without the password asks for it ([`Session::prompt`]):
@@ -146,6 +161,10 @@ impl Peer {
     }
 }
 
+/// Chat lines a session may have given the store and not yet seen stored
+/// (see the [module docs](self)).
+pub const MAX_LINES_IN_FLIGHT: usize = 32;
+
 /// What a session is given back once its [`Pending`] work is done: the
 /// rest of the command, which writes its reply (and may leave more work
 /// pending).
@@ -227,6 +246,9 @@ pub struct Session {
     pending: Option<Pending>,
     /// The next line answers a password prompt.
     prompt: Option<Answer>,
+    /// Chat lines given to the store and not yet known to be stored, in
+    /// order (see the [module docs](self)).
+    in_flight: std::collections::VecDeque<StoreFuture<()>>,
 }
 
 impl fmt::Debug for Session {
@@ -256,6 +278,7 @@ impl Session {
             accounts: default_accounts(),
             pending: None,
             prompt: None,
+            in_flight: std::collections::VecDeque::new(),
         }
     }
 
@@ -433,6 +456,29 @@ impl Session {
         if self.prompt.is_some() {
             return self.answer_prompt(frame, out);
         }
+        if !self.in_flight.is_empty() && !self.is_chat_line(&frame) {
+            // Every line in flight is stored (or refused) before this
+            // frame is handled.
+            let lines = futures_util::future::join_all(self.in_flight.drain(..));
+            let then = move |session: &mut Session,
+                             outcomes: Vec<Result<(), StoreError>>,
+                             out: &mut Vec<Action>| {
+                for outcome in outcomes {
+                    session.after_publish(outcome, out);
+                }
+                session.handle(frame, out);
+            };
+            self.wait(
+                lines.map(Ok).boxed(),
+                move |s, all, out| {
+                    if let Ok(outcomes) = all {
+                        then(s, outcomes, out);
+                    }
+                },
+                out,
+            );
+            return;
+        }
         match frame {
             Frame::Telnet(bytes) => out.push(Action::Telnet(bytes)),
             Frame::Interrupt => {
@@ -524,7 +570,7 @@ impl Session {
             Mode::Calc => self.evaluate_line(text, out),
             Mode::Echo => out.push(Action::Send(text)),
             Mode::Chat => match self.chat.say(text.trim_end()) {
-                Ok(stored) => self.wait(stored, Session::after_publish, out),
+                Ok(stored) => self.in_flight(stored, out),
                 Err(e) => self.error(out, e),
             },
         }
@@ -559,6 +605,31 @@ impl Session {
         match result {
             Ok(()) => out.push(Action::Send(line)),
             Err(e) => self.error(out, e),
+        }
+    }
+
+    /// Whether `frame` is a plain chat line (which may go while lines are
+    /// in flight).
+    fn is_chat_line(&self, frame: &Frame) -> bool {
+        self.mode == Mode::Chat
+            && matches!(frame, Frame::Line(text) if LineKind::of(text) == LineKind::Text)
+    }
+
+    /// Keeps a chat line's publication in flight (see the [module
+    /// docs](self)); when too many are, waits for the oldest.
+    fn in_flight(&mut self, stored: StoreFuture<()>, out: &mut Vec<Action>) {
+        let mut stored = stored;
+        let mut cx = Context::from_waker(Waker::noop());
+        match stored.as_mut().poll(&mut cx) {
+            Poll::Ready(outcome) => self.after_publish(outcome, out),
+            Poll::Pending => {
+                self.in_flight.push_back(stored);
+                if self.in_flight.len() > MAX_LINES_IN_FLIGHT
+                    && let Some(oldest) = self.in_flight.pop_front()
+                {
+                    self.wait(oldest, Session::after_publish, out);
+                }
+            }
         }
     }
 

@@ -3,8 +3,9 @@
 //! # Design: one mutex, short synchronous critical sections
 //!
 //! All shared chat state lives in one [`ChatHub`]: members (id → nick,
-//! room, outbound queue), a case-folded nick index, and rooms (members and
-//! a bounded history). It sits behind one `std::sync::Mutex`, and every
+//! account, room, outbound queue), a case-folded nick index, and rooms
+//! (their members; the history is the store's, see
+//! [`store`](crate::server::store)). It sits behind one `std::sync::Mutex`, and every
 //! operation is a plain (non-`async`) method that locks, does a little
 //! bounded work, and unlocks, so the lock is never held across an `.await`
 //! (the compiler would also refuse to hold a `std` guard across one in a
@@ -33,9 +34,10 @@
 //! is bounded by queue length × line length per member.
 //!
 //! Lines from one sender reach each recipient in the order sent: a sender's
-//! connection handles its lines one at a time, each delivery happens under
-//! the lock, and each queue is FIFO. (In fact the lock puts all lines of a
-//! room in one order that every member sees.)
+//! connection handles its lines one at a time (waiting for each to be
+//! stored), each delivery happens under the lock, and each queue is FIFO.
+//! (In fact the store's commit order, delivered under the lock, puts all
+//! lines of a room in one order that every member sees: the history's.)
 //!
 //! # Who is a member
 //!
