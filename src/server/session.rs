@@ -61,7 +61,7 @@
 //!
 //! # Passwords
 //!
-//! `/login NAME` without the password asks for it ([`Session::prompt`]):
+//! `/login NAME` without the password asks for it (`Session::prompt`):
 //! `IAC WILL ECHO` so that telnet stops echoing what is typed, the prompt,
 //! and the next line is the answer, handed to the command's continuation
 //! as a [`Secret`]: it is never taken as a command or an expression, and
@@ -199,6 +199,16 @@ impl fmt::Debug for Pending {
 }
 
 impl Pending {
+    /// Awaits a [`Pending::Wait`] (tests only; the handler does this with
+    /// its guards).
+    #[cfg(test)]
+    async fn await_for_test(self) -> Resume {
+        match self {
+            Pending::Wait(future) => future.await,
+            other => other.resolve_now(),
+        }
+    }
+
     /// Does the work here and now, without a runtime: a future must be
     /// ready when polled (the memory store's are; one that is not counts as
     /// the store failing), a job runs on this thread, a sleep is skipped.
@@ -723,6 +733,7 @@ mod tests {
     use super::*;
     use crate::server::chat::{ChatConfig, ChatHub};
     use crate::server::codec::{DONT, IAC};
+    use futures_util::FutureExt;
 
     fn session() -> Session {
         let (member, _inbox) = ChatHub::new(ChatConfig::default()).register();
@@ -964,5 +975,153 @@ mod tests {
             matches!(&out[..], [Action::Send(t)] if t.starts_with("error: ")),
             "{out:?}"
         );
+    }
+
+    /// A memory store whose publications are confirmed only when the test
+    /// says so (the SQLite store's answers come later, from its thread).
+    #[derive(Debug)]
+    struct SlowStore {
+        inner: crate::server::store::memory::MemoryStore,
+        gates: std::sync::Mutex<Vec<tokio::sync::oneshot::Sender<()>>>,
+    }
+
+    impl SlowStore {
+        fn open_gates(&self) -> usize {
+            let gates = std::mem::take(&mut *self.gates.lock().unwrap());
+            let n = gates.len();
+            for gate in gates {
+                let _ = gate.send(());
+            }
+            n
+        }
+    }
+
+    impl crate::server::store::ChatStore for SlowStore {
+        fn publish(&self, lines: Vec<crate::server::store::RoomLine>) -> StoreFuture<()> {
+            drop(self.inner.publish(lines));
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            self.gates.lock().unwrap().push(tx);
+            Box::pin(async move { rx.await.map_err(|_| StoreError::Unavailable) })
+        }
+        fn history(
+            &self,
+            room: &crate::server::chat::RoomName,
+            n: usize,
+        ) -> StoreFuture<Vec<crate::server::store::StoredLine>> {
+            self.inner.history(room, n)
+        }
+        fn account(&self, name: &str) -> StoreFuture<Option<crate::server::store::AccountRecord>> {
+            self.inner.account(name)
+        }
+        fn claim_nick(
+            &self,
+            nick: &crate::server::chat::Nick,
+        ) -> StoreFuture<crate::server::store::NickClaim> {
+            self.inner.claim_nick(nick)
+        }
+        fn create_account(
+            &self,
+            name: &str,
+            phc: String,
+        ) -> StoreFuture<crate::server::store::Created> {
+            self.inner.create_account(name, phc)
+        }
+        fn set_password(&self, name: &str, phc: String) -> StoreFuture<bool> {
+            self.inner.set_password(name, phc)
+        }
+        fn delete_account(&self, name: &str) -> StoreFuture<bool> {
+            self.inner.delete_account(name)
+        }
+        fn send_mail(
+            &self,
+            to: &str,
+            text: &str,
+        ) -> StoreFuture<crate::server::store::MailOutcome> {
+            self.inner.send_mail(to, text)
+        }
+        fn login_summary(&self, account: &str) -> StoreFuture<crate::server::store::LoginSummary> {
+            self.inner.login_summary(account)
+        }
+        fn mark_seen(&self, account: &str, room: &crate::server::chat::RoomName) {
+            self.inner.mark_seen(account, room)
+        }
+        fn throttle_wait(
+            &self,
+            keys: &[crate::server::store::ThrottleKey],
+        ) -> StoreFuture<Duration> {
+            self.inner.throttle_wait(keys)
+        }
+        fn throttle_failure(&self, keys: &[crate::server::store::ThrottleKey]) {
+            self.inner.throttle_failure(keys)
+        }
+        fn throttle_success(&self, keys: &[crate::server::store::ThrottleKey]) {
+            self.inner.throttle_success(keys)
+        }
+        fn counts(&self) -> crate::server::store::StoreCounts {
+            self.inner.counts()
+        }
+        fn flush(&self) -> StoreFuture<()> {
+            self.inner.flush()
+        }
+    }
+
+    #[tokio::test]
+    async fn chat_lines_go_in_flight_and_the_next_command_waits_for_them() {
+        let mut slow = None;
+        let hub = ChatHub::with_store(
+            ChatConfig {
+                rate: 0,
+                ..ChatConfig::default()
+            },
+            |feed| {
+                let store = Arc::new(SlowStore {
+                    inner: crate::server::store::memory::MemoryStore::new(
+                        ChatConfig::default().retention(),
+                        feed,
+                    ),
+                    gates: std::sync::Mutex::new(Vec::new()),
+                });
+                slow = Some(Arc::clone(&store));
+                store
+            },
+        );
+        let slow = slow.unwrap();
+        let (member, _inbox) = hub.register();
+        let mut s = Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()), member);
+        line(&mut s, "/chat");
+        // Plain lines: no reply, nothing pending, up to the limit.
+        for i in 0..MAX_LINES_IN_FLIGHT {
+            assert_eq!(line(&mut s, &format!("line {i}")), []);
+            assert!(!s.has_pending());
+        }
+        // One more waits for the oldest.
+        assert_eq!(line(&mut s, "one more"), []);
+        let oldest = s.take_pending().expect("waits for the oldest");
+        assert_eq!(slow.open_gates(), MAX_LINES_IN_FLIGHT + 1);
+        let mut out = Vec::new();
+        s.resume(oldest.await_for_test().await, &mut out);
+        assert_eq!(out, []);
+        // A command waits for every line in flight first.
+        assert_eq!(line(&mut s, "last"), []);
+        assert_eq!(line(&mut s, "/echo after"), []);
+        let barrier = s.take_pending().expect("the command waits");
+        if let Some(gate) = slow.gates.lock().unwrap().pop() {
+            let _ = gate.send(());
+        }
+        let mut out = Vec::new();
+        s.resume(barrier.await_for_test().await, &mut out);
+        assert_eq!(out, [send("after")]);
+        // A refused line is reported before the command's reply.
+        assert_eq!(line(&mut s, "lost"), []);
+        assert_eq!(line(&mut s, "/echo next"), []);
+        let barrier = s.take_pending().expect("the command waits");
+        drop(std::mem::take(&mut *slow.gates.lock().unwrap()));
+        let mut out = Vec::new();
+        s.resume(barrier.await_for_test().await, &mut out);
+        assert_eq!(out, [send("error: history unavailable"), send("next")]);
+        let (_, history) = s.chat.history(100).unwrap();
+        let history = history.now_or_never().unwrap().unwrap();
+        assert_eq!(history.len(), MAX_LINES_IN_FLIGHT + 3, "stored in order");
+        assert_eq!(history[0].text, "<guest-1> line 0");
     }
 }

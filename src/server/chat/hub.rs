@@ -261,8 +261,8 @@ impl ChatHub {
         }))
     }
 
-    /// A hub on a store opened by the caller, which must deliver to
-    /// [`ChatHub::feed`]'s feed (for tests that drive a store directly).
+    /// A hub on a store that `store` opens, delivering to the feed it is
+    /// given (for tests that keep a handle on the store).
     pub fn with_store(
         config: ChatConfig,
         store: impl FnOnce(Arc<dyn Feed>) -> Arc<dyn ChatStore>,
