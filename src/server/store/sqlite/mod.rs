@@ -12,8 +12,8 @@
 //!   and only then hands the batch's room lines to the [`Feed`] in commit
 //!   order and answers each caller (group commit: under load, one commit
 //!   carries many senders' lines, and a sender never waits for more than
-//!   the commit in progress and its own). When the queue is quiet for a
-//!   minute it prunes old lines (by room and by age) in small chunks;
+//!   the commit in progress and its own). Once a minute, between batches,
+//!   it prunes old lines (by room and by age) in chunks;
 //! * **the reader** answers `/history`, account look-ups and nick checks
 //!   from its own read-only connection (WAL lets it read while the writer
 //!   writes), so a long read never delays a commit.
@@ -463,6 +463,12 @@ impl Writer {
             });
             if !batch.is_empty() {
                 self.commit(batch);
+            }
+            // Under steady load the queue is never quiet: prune between
+            // batches when it is time.
+            if Instant::now() >= next_prune {
+                self.prune();
+                next_prune = Instant::now() + PRUNE_INTERVAL;
             }
         }
     }
