@@ -702,3 +702,73 @@ impl Writer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::chat::MemberId;
+
+    /// A feed that remembers what it was given.
+    #[derive(Default)]
+    struct Seen(Mutex<Vec<u64>>);
+
+    impl Feed for Seen {
+        fn deliver(&self, batch: &[Committed]) {
+            self.0.lock().unwrap().extend(batch.iter().map(|c| c.id));
+        }
+        fn availability(&self, _available: bool) {}
+    }
+
+    fn line(room: &RoomName, origin: MemberId, text: &str) -> RoomLine {
+        RoomLine {
+            room: room.clone(),
+            origin,
+            nick: "ann".into(),
+            account: None,
+            text: text.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_are_delivered_in_commit_order_and_pruned_to_the_retention() {
+        let dir = std::env::temp_dir().join(format!("safecalc-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let retention = Retention {
+            lines_per_room: 3,
+            days: 30,
+            mailbox: 10,
+        };
+        let room = RoomName::lobby();
+        let seen = Arc::new(Seen::default());
+        let store = SqliteStore::open(&dir, retention, seen.clone()).unwrap();
+        let published: Vec<_> = (0..10)
+            .map(|i| store.publish(vec![line(&room, 1, &format!("line {i}"))]))
+            .collect();
+        for done in published {
+            done.await.unwrap();
+        }
+        let delivered = seen.0.lock().unwrap().clone();
+        assert_eq!(delivered, (1..=10).collect::<Vec<u64>>(), "commit order");
+        // The writer's first prune is due at once: after the first batch
+        // (all ten lines, or a part of them), then a minute later.
+        let history = store.history(&room, 100).await.unwrap();
+        assert!((3..=10).contains(&history.len()), "{history:?}");
+        assert_eq!(history.last().unwrap().text, "line 9");
+        drop(store);
+        // Reopened: the prune at start keeps the last 3.
+        let store = SqliteStore::open(&dir, retention, Arc::new(Seen::default())).unwrap();
+        store.flush().await.unwrap();
+        store.flush().await.unwrap();
+        let kept: Vec<String> = store
+            .history(&room, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(kept, ["line 7", "line 8", "line 9"]);
+        assert_eq!(store.counts().lines, 3);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
