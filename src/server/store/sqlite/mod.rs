@@ -426,6 +426,9 @@ struct Writer {
 struct Outcome {
     committed: Vec<Committed>,
     replies: Vec<Box<dyn FnOnce() + Send>>,
+    /// Answers of operations that failed, kept until the failure has been
+    /// announced.
+    held: Vec<Box<dyn std::any::Any + Send>>,
     accounts: i64,
 }
 
@@ -477,9 +480,12 @@ impl Writer {
     /// on failure answers nothing (every caller sees `Unavailable`).
     fn commit(&mut self, batch: Vec<Write>) {
         let mut outcome = Outcome::default();
+        // Operations not reached when one fails stay here, unanswered,
+        // until the members have been told.
+        let mut ops = batch.into_iter();
         let result = (|| -> rusqlite::Result<()> {
             let tx = self.conn.transaction()?;
-            for op in batch {
+            for op in ops.by_ref() {
                 Self::apply(&tx, op, &mut outcome, &self.retention, &mut self.last_time)?;
             }
             tx.commit()
@@ -517,11 +523,19 @@ impl Writer {
                     self.available = false;
                     self.feed.availability(false);
                 }
+                // Only now do the callers learn of it (their answers are
+                // dropped unsent: `StoreError::Unavailable`), so that a
+                // member sees the notice before the error it explains.
+                drop(ops);
+                drop(outcome);
             }
         }
     }
 
-    /// One operation inside the batch's transaction.
+    /// One operation inside the batch's transaction. Its caller's answer
+    /// is kept in `outcome` whatever happens, so that on failure the
+    /// callers hear of it only after the members were told (see
+    /// [`Writer::commit`]).
     fn apply(
         tx: &rusqlite::Transaction<'_>,
         op: Write,
@@ -529,114 +543,147 @@ impl Writer {
         retention: &Retention,
         last_time: &mut i64,
     ) -> rusqlite::Result<()> {
-        fn reply<T: Send + 'static>(outcome: &mut Outcome, to: Reply<T>, value: T) {
-            outcome.replies.push(Box::new(move || {
-                let _ = to.send(Ok(value));
-            }));
+        fn settle<T: Send + 'static>(
+            outcome: &mut Outcome,
+            to: Reply<T>,
+            value: rusqlite::Result<T>,
+        ) -> rusqlite::Result<()> {
+            match value {
+                Ok(value) => {
+                    outcome.replies.push(Box::new(move || {
+                        let _ = to.send(Ok(value));
+                    }));
+                    Ok(())
+                }
+                Err(e) => {
+                    outcome.held.push(Box::new(to));
+                    Err(e)
+                }
+            }
         }
         match op {
             Write::Publish(lines, to) => {
-                let mut insert = tx.prepare_cached(
-                    "INSERT INTO lines (room, time, nick, account, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
                 let time = unix_now().max(*last_time);
                 *last_time = time;
-                for line in lines {
-                    insert.execute(params![
-                        line.room.as_str(),
-                        time,
-                        line.nick,
-                        line.account,
-                        &*line.text
-                    ])?;
-                    let id = tx.last_insert_rowid().max(0) as u64;
-                    outcome.committed.push(Committed { id, time, line });
-                }
-                reply(outcome, to, ());
+                let committed = &mut outcome.committed;
+                let stored = (|| {
+                    let mut insert = tx.prepare_cached(
+                        "INSERT INTO lines (room, time, nick, account, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?;
+                    for line in lines {
+                        insert.execute(params![
+                            line.room.as_str(),
+                            time,
+                            line.nick,
+                            line.account,
+                            &*line.text
+                        ])?;
+                        let id = tx.last_insert_rowid().max(0) as u64;
+                        committed.push(Committed { id, time, line });
+                    }
+                    Ok(())
+                })();
+                settle(outcome, to, stored)
             }
             Write::CreateAccount(name, phc, to) => {
                 let changed = tx
                     .prepare_cached(
                         "INSERT OR IGNORE INTO accounts (folded, name, phc, created) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![name.to_ascii_lowercase(), name, phc, unix_now()])?;
-                outcome.accounts += changed as i64;
-                let created = if changed == 1 {
-                    Created::Created
-                } else {
-                    Created::Exists
-                };
-                reply(outcome, to, created);
+                    )
+                    .and_then(|mut s| s.execute(params![name.to_ascii_lowercase(), name, phc, unix_now()]));
+                if let Ok(changed) = changed {
+                    outcome.accounts += changed as i64;
+                }
+                let created = changed.map(|changed| {
+                    if changed == 1 {
+                        Created::Created
+                    } else {
+                        Created::Exists
+                    }
+                });
+                settle(outcome, to, created)
             }
             Write::SetPassword(name, phc, to) => {
                 let changed = tx
-                    .prepare_cached("UPDATE accounts SET phc = ?2 WHERE folded = ?1")?
-                    .execute(params![name.to_ascii_lowercase(), phc])?;
-                reply(outcome, to, changed == 1);
+                    .prepare_cached("UPDATE accounts SET phc = ?2 WHERE folded = ?1")
+                    .and_then(|mut s| s.execute(params![name.to_ascii_lowercase(), phc]));
+                settle(outcome, to, changed.map(|n| n == 1))
             }
             Write::DeleteAccount(name, to) => {
                 let folded = name.to_ascii_lowercase();
-                let changed = tx
-                    .prepare_cached("DELETE FROM accounts WHERE folded = ?1")?
-                    .execute([&folded])?;
-                tx.prepare_cached("DELETE FROM mail WHERE recipient = ?1")?
-                    .execute([&folded])?;
-                tx.prepare_cached("DELETE FROM seen WHERE account = ?1")?
-                    .execute([&folded])?;
-                outcome.accounts -= changed as i64;
-                reply(outcome, to, changed == 1);
+                let deleted = (|| {
+                    let changed = tx
+                        .prepare_cached("DELETE FROM accounts WHERE folded = ?1")?
+                        .execute([&folded])?;
+                    tx.prepare_cached("DELETE FROM mail WHERE recipient = ?1")?
+                        .execute([&folded])?;
+                    tx.prepare_cached("DELETE FROM seen WHERE account = ?1")?
+                        .execute([&folded])?;
+                    Ok(changed)
+                })();
+                if let Ok(changed) = deleted {
+                    outcome.accounts -= changed as i64;
+                }
+                settle(outcome, to, deleted.map(|n| n == 1))
             }
             Write::SendMail(to_account, text, to) => {
                 let folded = to_account.to_ascii_lowercase();
-                let result = if account_by_name(tx, &folded)?.is_none() {
-                    MailOutcome::NoSuchAccount
-                } else {
+                let kept = (|| {
+                    if account_by_name(tx, &folded)?.is_none() {
+                        return Ok(MailOutcome::NoSuchAccount);
+                    }
                     let waiting: i64 = tx
                         .prepare_cached("SELECT count(*) FROM mail WHERE recipient = ?1")?
                         .query_row([&folded], |r| r.get(0))?;
                     if waiting as usize >= retention.mailbox {
-                        MailOutcome::Full {
+                        return Ok(MailOutcome::Full {
                             max: retention.mailbox,
-                        }
-                    } else {
-                        tx.prepare_cached(
-                            "INSERT INTO mail (recipient, time, text) VALUES (?1, ?2, ?3)",
-                        )?
-                        .execute(params![folded, unix_now(), text])?;
-                        MailOutcome::Stored
+                        });
                     }
-                };
-                reply(outcome, to, result);
+                    tx.prepare_cached(
+                        "INSERT INTO mail (recipient, time, text) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![folded, unix_now(), text])?;
+                    Ok(MailOutcome::Stored)
+                })();
+                settle(outcome, to, kept)
             }
             Write::LoginSummary(account, to) => {
                 let folded = account.to_ascii_lowercase();
-                let mail = tx
-                    .prepare_cached("SELECT time, text FROM mail WHERE recipient = ?1 ORDER BY id")?
-                    .query_map([&folded], |r| {
-                        Ok(Mail {
-                            time: r.get(0)?,
-                            text: r.get(1)?,
-                        })
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                tx.prepare_cached("DELETE FROM mail WHERE recipient = ?1")?
-                    .execute([&folded])?;
-                let markers = tx
-                    .prepare_cached("SELECT room, line FROM seen WHERE account = ?1 ORDER BY room")?
-                    .query_map([&folded], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                let mut unread = Vec::new();
-                let mut count =
-                    tx.prepare_cached("SELECT count(*) FROM lines WHERE room = ?1 AND id > ?2")?;
-                for (room, last) in markers {
-                    let new: i64 = count.query_row(params![room, last], |r| r.get(0))?;
-                    if let (true, Some(room)) = (new > 0, RoomName::parse(&room)) {
-                        unread.push((room, new as u64));
+                let summary = (|| {
+                    let mail = tx
+                        .prepare_cached(
+                            "SELECT time, text FROM mail WHERE recipient = ?1 ORDER BY id",
+                        )?
+                        .query_map([&folded], |r| {
+                            Ok(Mail {
+                                time: r.get(0)?,
+                                text: r.get(1)?,
+                            })
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    tx.prepare_cached("DELETE FROM mail WHERE recipient = ?1")?
+                        .execute([&folded])?;
+                    let markers = tx
+                        .prepare_cached(
+                            "SELECT room, line FROM seen WHERE account = ?1 ORDER BY room",
+                        )?
+                        .query_map([&folded], |r| {
+                            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                        })?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    let mut unread = Vec::new();
+                    let mut count = tx
+                        .prepare_cached("SELECT count(*) FROM lines WHERE room = ?1 AND id > ?2")?;
+                    for (room, last) in markers {
+                        let new: i64 = count.query_row(params![room, last], |r| r.get(0))?;
+                        if let (true, Some(room)) = (new > 0, RoomName::parse(&room)) {
+                            unread.push((room, new as u64));
+                        }
                     }
-                }
-                reply(outcome, to, LoginSummary { mail, unread });
+                    Ok(LoginSummary { mail, unread })
+                })();
+                settle(outcome, to, summary)
             }
             Write::MarkSeen(account, room) => {
                 tx.prepare_cached(
@@ -644,11 +691,11 @@ impl Writer {
                      VALUES (?1, ?2, (SELECT coalesce(max(id), 0) FROM lines WHERE room = ?2))",
                 )?
                 .execute(params![account, room.as_str()])?;
+                Ok(())
             }
-            Write::Flush(to) => reply(outcome, to, ()),
-            Write::RefuseWrites(_) => {}
+            Write::Flush(to) => settle(outcome, to, Ok(())),
+            Write::RefuseWrites(_) => Ok(()),
         }
-        Ok(())
     }
 
     /// Notes every room in the database as needing a prune (at start).
