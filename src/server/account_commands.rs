@@ -321,6 +321,45 @@ fn confirm(
     let Some(name) = session.chat.account() else {
         return fail(session, out, AccountError::NotLoggedIn);
     };
+    // The same throttle as /login: a session left logged in must not be a
+    // way to guess its password faster.
+    let keys = match Nick::parse(&name) {
+        Some(nick) => throttle_keys(session, &nick),
+        None => Vec::new(),
+    };
+    let wait = store(session).throttle_wait(&keys);
+    session.wait(
+        wait,
+        move |s, wait, out| match wait {
+            Err(e) => fail(s, out, e),
+            Ok(wait) if wait > MAX_WAIT => {
+                fail(s, out, AccountError::Throttled(wait.as_secs().max(1)));
+            }
+            Ok(wait) if !wait.is_zero() => {
+                let secs = wait.as_secs_f64().ceil() as u64;
+                out.push(Action::Send(format!(
+                    "-- too many failed logins for this name or address; waiting {secs} s"
+                )));
+                s.sleep(
+                    wait,
+                    Box::new(move |s, out| check_own(s, name, keys, secret, then, out)),
+                );
+            }
+            Ok(_) => check_own(s, name, keys, secret, then, out),
+        },
+        out,
+    );
+}
+
+/// [`confirm`] once the throttle allows it.
+fn check_own(
+    session: &mut Session,
+    name: String,
+    keys: Vec<ThrottleKey>,
+    secret: Secret,
+    then: impl FnOnce(&mut Session, String, &mut Vec<Action>) + Send + 'static,
+    out: &mut Vec<Action>,
+) {
     let admission = match session.accounts.admit() {
         Ok(admission) => admission,
         Err(e) => return fail(session, out, e),
@@ -339,8 +378,10 @@ fn confirm(
                 drop(secret);
                 Box::new(move |s, out| {
                     if matched {
+                        store(s).throttle_success(&keys);
                         then(s, name, out);
                     } else {
+                        store(s).throttle_failure(&keys);
                         fail(s, out, AccountError::WrongPassword);
                     }
                 })

@@ -795,6 +795,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn passwords_never_reach_the_frame_log() {
+        let logged = |text: &str, secret: bool| {
+            let frame = Frame::Line(text.into());
+            format!(
+                "{:?}",
+                Logged {
+                    frame: &frame,
+                    secret
+                }
+            )
+        };
+        assert_eq!(logged("hunter2222", true), "Line(<a password, not shown>)");
+        for line in [
+            "/login bob hunter2222",
+            " /LOGIN bob hunter2222",
+            "/register bob hunter2222",
+            "/passwd hunter2222 hunter3333",
+            "/unregister hunter2222",
+        ] {
+            let shown = logged(line, false);
+            assert!(!shown.contains("hunter"), "{shown}");
+            assert!(shown.contains("<arguments not shown>"), "{shown}");
+        }
+        assert_eq!(logged("1+2", false), "Line(\"1+2\")");
+        assert_eq!(logged("/nick bob", false), "Line(\"/nick bob\")");
+    }
+
     /// The race behind a rare failure of the chat flood test: the handler
     /// waits with nothing relayed, the client's next line arrives, and
     /// another member's line is queued just before the handler reads it.
