@@ -39,6 +39,22 @@
 //! TLS handshake (no session resumption) and closing with a reset (so that
 //! no port lingers in TIME_WAIT), again and again.
 //!
+//! `--chat-senders S` makes S of the room's members send (the others
+//! read); each line reaches every member but its sender. Run it against a
+//! server with `--data-dir` and one with `--ephemeral` for persisted
+//! against in-memory lines/s.
+//!
+//! `--mode chat` is request/response load through the chat and its store:
+//! each connection enters a room of its own and sends `/calc EXPR`, which
+//! is stored as a room line and answered `<nick> EXPR = RESULT` once
+//! committed.
+//!
+//! `--login-flood K` adds, during a load run, K connections (64 opening at
+//! a time) that each try `/login` with a wrong password for the account
+//! `--login-name`; it reports the attempts' latency p50/p99 (to their
+//! final answer) and what they were answered, and with `--server-pid` the
+//! server's peak resident memory, sampled every 50 ms.
+//!
 //! Only loopback addresses are accepted: this is a benchmark, not a tool
 //! for loading other people's machines.
 
@@ -62,6 +78,9 @@ enum Mode {
     Echo,
     /// Redis inline protocol: `PING` → `+PONG`.
     Ping,
+    /// safecalc chat: each connection in a room of its own sends
+    /// `/calc EXPR` (a stored room line) and gets `<nick> EXPR = RESULT`.
+    Chat,
 }
 
 #[derive(Debug, Parser)]
@@ -118,6 +137,15 @@ struct Args {
     /// The chat room.
     #[arg(long, default_value = "bench")]
     chat_room: String,
+    /// Members of the room (among --chat-members) that send.
+    #[arg(long, default_value_t = 1)]
+    chat_senders: usize,
+    /// Wrong-password login attempts made during a load run.
+    #[arg(long)]
+    login_flood: Option<usize>,
+    /// The account the flood tries to log in to.
+    #[arg(long, default_value = "victim")]
+    login_name: String,
     /// Lines the sender may be ahead of the slowest reading member. Keep
     /// it under the server's per-member queue (safecalc: 1,024 lines), so
     /// that no reading member is disconnected for falling behind.
@@ -287,8 +315,10 @@ struct Script {
     setup: Vec<String>,
     /// `P` requests, each ending in CR LF.
     batch: Vec<u8>,
-    /// The reply expected for every request, without its line end.
+    /// The reply expected for every request, without its line end (in
+    /// chat mode, how it ends).
     expected: String,
+    chat: bool,
 }
 
 impl Script {
@@ -314,6 +344,16 @@ impl Script {
                 args.expr.clone(),
             ),
             Mode::Ping => (false, Vec::new(), "PING".into(), "+PONG".into()),
+            Mode::Chat => {
+                let value = safecalc::calc::eval(&args.expr)
+                    .map_err(|e| format!("--expr {:?}: {e}", args.expr))?;
+                (
+                    true,
+                    vec!["/chat".to_string()],
+                    format!("/calc {}", args.expr),
+                    format!(" {} = {value}", args.expr),
+                )
+            }
         };
         setup.extend(args.setup.iter().cloned());
         let batch = format!("{request}\r\n").repeat(args.pipeline).into_bytes();
@@ -322,6 +362,7 @@ impl Script {
             setup,
             batch,
             expected,
+            chat: args.mode == Mode::Chat,
         })
     }
 }
@@ -368,6 +409,9 @@ async fn read_reply(
     Ok(())
 }
 
+/// Numbers the rooms of `--mode chat`.
+static ROOMS: AtomicU64 = AtomicU64::new(0);
+
 /// A connection that has read its greeting and setup replies.
 struct Opened {
     reader: BufReader<ReadHalf>,
@@ -390,8 +434,17 @@ async fn open(
             .map_err(|e| format!("greeting: {e}"))?;
     }
     for setup in &script.setup {
+        // `/chat` enters a room of its own (and answers two lines).
+        let setup = if script.chat && setup == "/chat" {
+            format!("/chat #load-{}", ROOMS.fetch_add(1, Ordering::Relaxed))
+        } else {
+            setup.clone()
+        };
         write.write_all(format!("{setup}\r\n").as_bytes()).await?;
         read_reply(&mut reader, &mut line, timeout).await?;
+        if setup.starts_with("/chat ") {
+            read_reply(&mut reader, &mut line, timeout).await?;
+        }
         if line.starts_with(b"error") {
             return Err(format!("setup {setup:?}: {}", String::from_utf8_lossy(&line)).into());
         }
@@ -421,7 +474,12 @@ async fn connection(
         write.write_all(&script.batch).await?;
         for _ in 0..pipeline {
             read_reply(&mut reader, &mut line, timeout).await?;
-            if line != expected {
+            let ok = if script.chat {
+                line.ends_with(expected)
+            } else {
+                line == expected
+            };
+            if !ok {
                 return Err(format!(
                     "unexpected reply {:?} (expected {:?})",
                     String::from_utf8_lossy(&line[..line.len().min(80)]),
@@ -484,6 +542,15 @@ async fn load(args: Args) -> Result<(), BoxError> {
     }
     tokio::time::sleep(warmup).await;
     budget.measuring.store(true, Ordering::Relaxed);
+    let flood = args.login_flood.map(|attempts| {
+        tokio::spawn(login_flood(
+            connector.clone(),
+            attempts,
+            args.login_name.clone(),
+            args.server_pid,
+            timeout,
+        ))
+    });
     let started = Instant::now();
     let cpu_before = args.server_pid.map(cpu_ticks).transpose()?;
     let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -529,10 +596,93 @@ async fn load(args: Args) -> Result<(), BoxError> {
         total.max(),
         failures,
     );
+    if let Some(flood) = flood {
+        println!("{}", flood.await??);
+    }
     if failures > 0 {
         return Err(format!("{failures} connections failed").into());
     }
     Ok(())
+}
+
+/// `--login-flood`: `attempts` wrong-password logins at once (64
+/// connections opening at a time); returns the line of figures.
+async fn login_flood(
+    connector: Connector,
+    attempts: usize,
+    name: String,
+    server_pid: Option<u32>,
+    timeout: Duration,
+) -> Result<String, BoxError> {
+    let peak = Arc::new(AtomicU64::new(server_pid.map_or(Ok(0), rss_bytes)?));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = server_pid.map(|pid| {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(rss) = rss_bytes(pid) {
+                    peak.fetch_max(rss, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    });
+    let handshakes = Arc::new(tokio::sync::Semaphore::new(64));
+    let mut tasks = Vec::with_capacity(attempts);
+    for i in 0..attempts {
+        let (handshakes, name, connector) = (handshakes.clone(), name.clone(), connector.clone());
+        tasks.push(tokio::spawn(async move {
+            let permit = handshakes.acquire().await?;
+            let (read, mut write) = connector.connect(timeout).await?.into_split();
+            let mut reader = BufReader::new(read);
+            let mut line = Vec::new();
+            read_reply(&mut reader, &mut line, timeout).await?;
+            drop(permit);
+            let sent = Instant::now();
+            write
+                .write_all(format!("/login {name} wrong-{i:06}\r\n").as_bytes())
+                .await?;
+            loop {
+                // Up to a minute: a throttled attempt waits before its answer.
+                read_reply(&mut reader, &mut line, Duration::from_secs(60).max(timeout)).await?;
+                if !line.starts_with(b"-- ") {
+                    break;
+                }
+            }
+            let answer = String::from_utf8_lossy(&line).into_owned();
+            Ok::<_, BoxError>((sent.elapsed(), answer))
+        }));
+    }
+    let mut latency = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
+    let mut answers = std::collections::BTreeMap::<String, u64>::new();
+    let mut failed = 0;
+    for task in tasks {
+        match task.await? {
+            Ok((elapsed, answer)) => {
+                latency.record((elapsed.as_micros() as u64).max(1))?;
+                let kind = if answer.starts_with("error: too many failed logins") {
+                    "throttled".to_string()
+                } else {
+                    answer.trim_start_matches("error: ").replace(' ', "_")
+                };
+                *answers.entry(kind).or_default() += 1;
+            }
+            Err(_) => failed += 1,
+        }
+    }
+    done.store(true, Ordering::Relaxed);
+    if let Some(sampler) = sampler {
+        let _ = sampler.await;
+    }
+    let answers: Vec<String> = answers.iter().map(|(k, n)| format!("{k}:{n}")).collect();
+    Ok(format!(
+        "login_flood attempts={attempts} login_p50_us={} login_p99_us={} login_max_us={} failed={failed} answers={} server_peak_rss={}",
+        latency.value_at_quantile(0.5),
+        latency.value_at_quantile(0.99),
+        latency.max(),
+        answers.join(","),
+        peak.load(Ordering::Relaxed),
+    ))
 }
 
 /// Clock ticks per second in `/proc` (`USER_HZ`: 100 on Linux, whatever
@@ -717,24 +867,41 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     for _ in 0..args.chat_stalled {
         stalled.push(chat_join(&connector, &args.chat_room, timeout).await?);
     }
-    let (mut sender_reader, mut sender) = chat_join(&connector, &args.chat_room, timeout).await?;
-    // The sender's own socket is drained too (announcements), so that it
-    // never stalls.
-    let drain_done = done.clone();
-    let drain = tokio::spawn(async move {
-        let mut line = Vec::new();
-        while !drain_done.load(Ordering::Relaxed) {
-            line.clear();
-            let read = tokio::time::timeout(
-                Duration::from_millis(100),
-                sender_reader.read_until(b'\n', &mut line),
-            )
-            .await;
-            if let Ok(Ok(0) | Err(_)) = read {
-                break;
+    // The senders: their own sockets are drained too (announcements, and
+    // the other senders' lines, which count as delivered), so that they
+    // never stall.
+    let senders_n = args.chat_senders.max(1);
+    let mut senders = Vec::with_capacity(senders_n);
+    let mut sender_counters = Vec::with_capacity(senders_n);
+    let mut drains = Vec::with_capacity(senders_n);
+    for _ in 0..senders_n {
+        let (mut sender_reader, sender) = chat_join(&connector, &args.chat_room, timeout).await?;
+        senders.push(sender);
+        let count = Arc::new(AtomicU64::new(0));
+        sender_counters.push(count.clone());
+        let drain_done = done.clone();
+        drains.push(tokio::spawn(async move {
+            let mut line = Vec::new();
+            while !drain_done.load(Ordering::Relaxed) {
+                line.clear();
+                let read = tokio::time::timeout(
+                    Duration::from_millis(100),
+                    sender_reader.read_until(b'\n', &mut line),
+                )
+                .await;
+                match read {
+                    Ok(Ok(0) | Err(_)) => break,
+                    Ok(Ok(_))
+                        if line.starts_with(b"<")
+                            && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK) =>
+                    {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => {}
+                }
             }
-        }
-    });
+        }));
+    }
     tokio::time::sleep(Duration::from_millis(300)).await; // joins settle
     let slowest = |counters: &[Arc<AtomicU64>]| {
         counters
@@ -749,6 +916,7 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
             .map(|c| c.load(Ordering::Relaxed))
             .sum::<u64>()
     };
+    let delivered_now = || total(&counters) + total(&sender_counters);
     let warmup = Duration::from_secs_f64(args.warmup);
     let run = Duration::from_secs_f64(args.seconds);
     let batch = args.pipeline.max(1) as u64;
@@ -757,17 +925,22 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let mut at_start = None; // (time, sent, delivered)
     let mut last_progress = Instant::now();
     let mut last_slowest = 0;
+    let mut turn = 0usize;
     while start.elapsed() < warmup + run {
         if at_start.is_none() && start.elapsed() >= warmup {
-            at_start = Some((Instant::now(), sent, total(&counters)));
+            at_start = Some((Instant::now(), sent, delivered_now()));
         }
-        let behind = slowest(&counters);
+        let behind = if counters.is_empty() {
+            slowest(&sender_counters)
+        } else {
+            slowest(&counters)
+        };
         if behind != last_slowest {
             (last_slowest, last_progress) = (behind, Instant::now());
         } else if last_progress.elapsed() > timeout {
             return Err("no member received anything for the reply timeout".into());
         }
-        if sent - behind + batch > args.chat_window {
+        if sent.saturating_sub(behind) + batch > args.chat_window {
             tokio::task::yield_now().await;
             continue;
         }
@@ -776,13 +949,14 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
             lines.push_str(&format!("fanout-{sent}\r\n"));
             sent += 1;
         }
-        tokio::time::timeout(timeout, sender.write_all(lines.as_bytes()))
+        turn = (turn + 1) % senders.len();
+        tokio::time::timeout(timeout, senders[turn].write_all(lines.as_bytes()))
             .await
-            .map_err(|_| "the sender could not write for the reply timeout")??;
+            .map_err(|_| "a sender could not write for the reply timeout")??;
     }
     let (t0, sent0, delivered0) = at_start.ok_or("no measuring time")?;
     let measured = t0.elapsed().as_secs_f64();
-    let delivered = total(&counters) - delivered0;
+    let delivered = delivered_now() - delivered0;
     done.store(true, Ordering::Relaxed);
     let mut failed = 0;
     for r in readers {
@@ -793,20 +967,23 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
             }
         }
     }
-    let _ = drain.await;
+    for drain in drains {
+        let _ = drain.await;
+    }
     // A server that protects the room disconnects the stalled members.
     let stalled_open = stalled
         .iter()
         .filter(|(reader, _)| still_open(reader.get_ref()))
         .count();
     println!(
-        "label={} chat_members={} stalled={} stalled_still_open={} seconds={:.2} sent_per_s={:.0} delivered_per_s={:.0} failed_members={}",
+        "label={} chat_members={} senders={} stalled={} stalled_still_open={} seconds={:.2} sent_per_s={:.0} delivered_per_s={:.0} failed_members={}",
         if args.label.is_empty() {
             "-"
         } else {
             &args.label
         },
         members,
+        senders_n,
         args.chat_stalled,
         stalled_open,
         measured,

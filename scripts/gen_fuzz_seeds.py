@@ -97,6 +97,9 @@ SESSION_STREAMS = {
     "pipelined": (31, b"1\n" * 200),
     "big-result": (0, b"9**4299\n10**4299\nfactorial(1700)\n"),
     "eof-without-newline": (0, b"2**10"),
+    "accounts-inline": (0, b'/register alice hunter2222\n/logout\n/nick alice\n/login alice wrongpass1\n/login alice hunter2222\n/chat\nhi\n/history 3\n/passwd hunter2222 hunter3333\n/unregister hunter3333\n/stats\n'),
+    "accounts-prompt": (3, b'/register bob\n\xff\xfd\x01correct horse\r\n\xff\xfe\x01/logout\n/login bob\n\r\n/login bob\ncorrect horse\n/passwd\ncorrect horse\nbattery staple\n/unregister\n\xff\xf4\xff\xfd\x06'),
+    "accounts-mail": (0, b'/register carol carolpass\n/logout\n/chat #x\n/msg carol hello\n/msg CAROL again\n/login carol carolpass\n/msg nobody x\n/login carol x\n/login carol x\n/login carol x\n/login carol x\n'),
 }
 
 

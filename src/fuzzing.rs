@@ -32,7 +32,8 @@ use crate::calc::ast::{BinaryOp, Node, UnaryOp};
 use crate::calc::{
     self, CONSTANTS, CalcError, Expr, FUNCTIONS, Int, Limits, Session, Statement, Value, builtins,
 };
-use crate::server::codec::{DONT, IAC, WONT};
+use crate::server::accounts::{Accounts, HashCost};
+use crate::server::codec::{DONT, IAC, WILL_ECHO, WONT, WONT_ECHO};
 use crate::server::text::is_unsafe;
 use crate::server::{Action, Config, Frame, LineCodec, Mode, Stats};
 
@@ -721,11 +722,14 @@ const MAX_REPLY_BYTES_PER_FRAME: usize = 16 * 1024;
 /// - a [`Frame::Line`] holds no line ending and fits the line limit;
 /// - every reply line is free of CR and LF (the protocol's framing), and
 ///   the replies to one frame fit in `MAX_REPLY_BYTES_PER_FRAME` (16 KiB);
-/// - telnet replies are only `IAC WONT x` or `IAC DONT x`;
+/// - telnet replies are only `IAC WONT x` or `IAC DONT x`, and `IAC WILL
+///   ECHO` before a password prompt, which is always followed by `IAC WONT
+///   ECHO` before the session closes (echo is never left off);
 /// - every non-blank line outside chat mode, over-long line and
 ///   invalid-UTF-8 line gets a reply until the session closes, and after
-///   `Close` nothing more (chat runs on a hub of the target's own, so chat
-///   commands are exercised too);
+///   `Close` nothing more (chat runs on a hub of the target's own, on an
+///   ephemeral store with the cheapest password hashing, so chat and
+///   account commands are exercised too; pending work is done in place);
 /// - in calc mode, except for `/echo TEXT`, no reply carries a terminal
 ///   control character (C0, C1, DEL, bidi overrides: what
 ///   [`crate::server::text::printable`] removes).
@@ -737,6 +741,7 @@ pub fn session(data: &[u8]) {
     if mode & 0x80 != 0 {
         config.max_line_bytes = 64;
     }
+    config.accounts.hash_cost = HashCost::Minimal;
     let whole = decode_all(&config, stream, &[stream.len()]);
     if mode != 0 {
         let sizes = read_sizes(mode, stream.len());
@@ -747,9 +752,11 @@ pub fn session(data: &[u8]) {
     // A hub of its own, so chat commands (/nick, /chat, /msg, ...) run for
     // real; the inbox is kept so the member's queue stays open.
     let (member, _inbox) = crate::server::chat::ChatHub::new(config.chat.clone()).register();
-    let mut session = crate::server::Session::new(config.limits, Arc::new(Stats::new()), member);
+    let mut session = crate::server::Session::new(config.limits, Arc::new(Stats::new()), member)
+        .with_accounts(Arc::new(Accounts::new(config.accounts)));
     let mut actions = Vec::new();
     let mut closed = false;
+    let mut echo_off = false;
     for frame in whole {
         if let Frame::Line(text) = &frame {
             assert!(
@@ -768,6 +775,10 @@ pub fn session(data: &[u8]) {
             Frame::Telnet(_) => false,
         };
         session.handle(frame.clone(), &mut actions);
+        while let Some(pending) = session.take_pending() {
+            let resume = pending.resolve_now();
+            session.resume(resume, &mut actions);
+        }
         if closed {
             assert!(actions.is_empty(), "{frame:?} answered after close");
             continue;
@@ -789,13 +800,26 @@ pub fn session(data: &[u8]) {
                 }
                 Action::Telnet(bytes) => {
                     sent += bytes.len();
-                    assert!(
-                        bytes[0] == IAC && (bytes[1] == WONT || bytes[1] == DONT),
-                        "telnet reply {bytes:?}"
-                    );
+                    if bytes == WILL_ECHO {
+                        echo_off = true;
+                    } else if bytes == WONT_ECHO {
+                        echo_off = false;
+                    } else {
+                        assert!(
+                            bytes[0] == IAC && (bytes[1] == WONT || bytes[1] == DONT),
+                            "telnet reply {bytes:?}"
+                        );
+                    }
+                }
+                Action::Prompt(text) => {
+                    replied = true;
+                    sent += text.len();
+                    assert!(echo_off, "a prompt {text:?} with echo on");
+                    assert!(!text.contains(['\r', '\n']), "prompt {text:?} breaks lines");
                 }
                 Action::Close => {
                     assert!(session.is_closed(), "Close from an open session");
+                    assert!(!echo_off, "the session closed with echo off");
                     closed = true;
                 }
             }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use safecalc::client::{ConnectOptions, connect, repl};
-use safecalc::server::{ServeArgs, Server, TlsReloader, TlsSetup};
+use safecalc::server::{ServeArgs, Server, ServerError, TlsReloader, TlsSetup};
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 use tracing_subscriber::EnvFilter;
@@ -246,8 +246,14 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     runtime.block_on(async {
         let config = args.config();
-        let mut server = match Server::bind(&args.listen, config).await {
+        let mut server = match Server::bind_with_store(&args.listen, config, &args.store()).await {
             Ok(server) => server,
+            // The data directory or database cannot be used: exit code 2,
+            // as for bad flags, since the fix is in how the server is run.
+            Err(e @ ServerError::Store(_)) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;

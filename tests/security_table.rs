@@ -282,7 +282,7 @@ fn the_limits_table_matches_the_code() {
 #[test]
 fn the_limits_tables_flags_reach_the_right_setting() {
     type Read = fn(&Config) -> u64;
-    let settings: [(&str, Read); 13] = [
+    let settings: [(&str, Read); 15] = [
         ("max_depth", |c| c.limits.max_depth as u64),
         ("max_int_digits", |c| c.limits.max_int_digits as u64),
         ("max_work", |c| c.limits.max_work),
@@ -297,6 +297,8 @@ fn the_limits_tables_flags_reach_the_right_setting() {
         ("cpu_share_percent", |c| u64::from(c.cpu_share_percent)),
         ("chat.queue", |c| c.chat.queue as u64),
         ("chat.history", |c| c.chat.history as u64),
+        ("chat.history_days", |c| u64::from(c.chat.history_days)),
+        ("chat.mailbox", |c| c.chat.mailbox as u64),
         ("chat::MAX_MESSAGE_BYTES", |_| MAX_MESSAGE_BYTES as u64),
     ];
     let rows: Vec<LimitRow> = limit_rows(LIMITS_HEADER)

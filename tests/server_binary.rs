@@ -14,10 +14,13 @@ fn safecalc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_safecalc"))
 }
 
-/// Starts `safecalc [args]` and returns it with the address it printed.
+/// Starts `safecalc [args] --ephemeral` (the chat's store in memory, so
+/// that tests neither share nor leave a data directory) and returns it with
+/// the address it printed.
 fn start(args: &[&str]) -> (Child, String) {
     let mut child = safecalc()
         .args(args)
+        .arg("--ephemeral")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -130,7 +133,10 @@ fn bad_flags_fail_with_usage() {
 #[test]
 fn an_address_in_use_is_an_error() {
     let (child, addr) = start(&["--listen", "127.0.0.1:0"]);
-    let output = safecalc().args(["--listen", &addr]).output().expect("run");
+    let output = safecalc()
+        .args(["--listen", &addr, "--ephemeral"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("error: cannot listen on"), "{stderr}");

@@ -396,14 +396,15 @@ async fn telnet_ctrl_c_answers_timing_mark_and_says_bye() {
 async fn telnet_negotiation_is_refused_once_and_never_seen_as_text() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    // DO ECHO, WILL NAWS, then "12" with a WONT and a DONT inside (which
+    // DO SGA, WILL NAWS, then "12" with a WONT and a DONT inside (which
     // must get no answer), then the same DO/WILL again (no second answer).
+    // (DO ECHO is the one request never answered: see the password tests.)
     client
         .send_bytes(
-            b"\xff\xfd\x01\xff\xfb\x1f1\xff\xfc\x01\xff\xfe\x032\xff\xfd\x01\xff\xfb\x1f\r\n",
+            b"\xff\xfd\x03\xff\xfb\x1f1\xff\xfc\x01\xff\xfe\x032\xff\xfd\x03\xff\xfb\x1f\r\n",
         )
         .await;
-    let mut expected = b"\xff\xfc\x01\xff\xfe\x1f".to_vec();
+    let mut expected = b"\xff\xfc\x03\xff\xfe\x1f".to_vec();
     expected.extend_from_slice(b"12\r\n");
     let mut got = vec![0u8; expected.len()];
     tokio::time::timeout(PATIENCE, async { client.reader.read_exact(&mut got).await })

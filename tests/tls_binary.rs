@@ -81,6 +81,7 @@ fn serve_tls() -> Served {
             "127.0.0.1:0",
             "--tls-listen",
             "127.0.0.1:0",
+            "--ephemeral",
         ])
         .arg("--tls-cert")
         .arg(&files.cert)
@@ -199,6 +200,7 @@ fn an_unusable_certificate_or_key_is_an_error_with_exit_code_2() {
                 "127.0.0.1:0",
                 "--tls-listen",
                 "127.0.0.1:0",
+                "--ephemeral",
             ])
             .arg("--tls-cert")
             .arg(cert)

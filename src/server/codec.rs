@@ -48,6 +48,14 @@ pub const IP: u8 = 244;
 pub const SE: u8 = 240;
 /// Telnet option 6, TIMING-MARK (RFC 860).
 pub const TIMING_MARK: u8 = 6;
+/// Telnet option 1, ECHO (RFC 857).
+pub const ECHO: u8 = 1;
+
+/// Before a password prompt: the server will echo, so the client stops
+/// echoing what the user types (and the server echoes nothing).
+pub const WILL_ECHO: [u8; 3] = [IAC, WILL, ECHO];
+/// After the password line: the client echoes again.
+pub const WONT_ECHO: [u8; 3] = [IAC, WONT, ECHO];
 
 /// The reply to `IAC DO TIMING-MARK`. After Ctrl-C, telnet sends
 /// `IAC IP IAC DO TM` and then discards everything the server sends until it
@@ -261,9 +269,16 @@ impl LineCodec {
     /// second answer, so no peer can make us talk in a loop. `DO TIMING-MARK`
     /// is the exception: it is a question, not a mode, and every one of them
     /// gets its `WONT TM` (see [`WONT_TIMING_MARK`]).
+    ///
+    /// `DO ECHO` and `DONT ECHO` are never answered: they are the client's
+    /// answers to the `WILL ECHO` and `WONT ECHO` around a password prompt
+    /// (see the session), and answering `DO ECHO` with `WONT ECHO` would
+    /// turn the client's echo back on while the password is typed. A client
+    /// that asks on its own hears nothing, which leaves the option off.
     fn negotiate(&mut self, verb: u8, option: u8) -> Option<Frame> {
         match verb {
             DO if option == TIMING_MARK => Some(Frame::Telnet(WONT_TIMING_MARK)),
+            DO | DONT if option == ECHO => None,
             DO => self
                 .refused_do
                 .insert(option)
@@ -499,12 +514,12 @@ mod tests {
 
     #[test]
     fn telnet_negotiation_is_removed_and_answered() {
-        // DO ECHO, WILL NAWS, WONT LINEMODE, DONT SGA around "1+2".
-        let input = b"\xff\xfd\x011\xff\xfb\x1f+\xff\xfc\x22\xff\xfe\x032\r\n";
+        // DO SGA, WILL NAWS, WONT LINEMODE, DONT SGA around "1+2".
+        let input = b"\xff\xfd\x031\xff\xfb\x1f+\xff\xfc\x22\xff\xfe\x032\r\n";
         assert_eq!(
             frames(64, input),
             vec![
-                Frame::Telnet([IAC, WONT, 1]),
+                Frame::Telnet([IAC, WONT, 3]),
                 Frame::Telnet([IAC, DONT, 0x1f]),
                 line("1+2"),
             ]
@@ -513,15 +528,22 @@ mod tests {
 
     #[test]
     fn each_option_is_refused_only_once() {
-        let input = b"\xff\xfd\x01\xff\xfd\x01\xff\xfb\x01\xff\xfb\x01x\n";
+        let input = b"\xff\xfd\x03\xff\xfd\x03\xff\xfb\x01\xff\xfb\x01x\n";
         assert_eq!(
             frames(64, input),
             vec![
-                Frame::Telnet([IAC, WONT, 1]),
+                Frame::Telnet([IAC, WONT, 3]),
                 Frame::Telnet([IAC, DONT, 1]),
                 line("x"),
             ]
         );
+    }
+
+    #[test]
+    fn the_answers_to_a_password_prompt_are_absorbed() {
+        // What telnet sends back after WILL ECHO and WONT ECHO.
+        let input = b"\xff\xfd\x01secret\r\n\xff\xfe\x01";
+        assert_eq!(frames(64, input), vec![line("secret")]);
     }
 
     #[test]

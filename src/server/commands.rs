@@ -13,8 +13,13 @@ use thiserror::Error;
 
 use crate::calc;
 
-use super::chat::{ChatError, DEFAULT_HISTORY_LINES, Joined, RoomName, hub::list_names};
+use super::account_commands;
+use super::accounts::AccountError;
+use super::chat::{
+    ChatError, DEFAULT_HISTORY_LINES, Joined, MAX_HISTORY_REQUEST, RoomName, Sent, hub::list_names,
+};
 use super::session::{Action, Mode, PYTHON_QUIT_CALLS, QUIT_WORDS, Session};
+use super::store::{MailOutcome, NickClaim, format_time, unix_now};
 use super::text::printable;
 
 /// A command handler: the session, the arguments (trimmed, maybe empty),
@@ -102,6 +107,36 @@ pub static COMMANDS: &[Command] = &[
         handler: history_command,
     },
     Command {
+        name: "register",
+        args: "NAME [PASSWORD]",
+        help: "create an account called NAME and log in (the password is asked for, unseen)",
+        handler: register_command,
+    },
+    Command {
+        name: "login",
+        args: "NAME [PASSWORD]",
+        help: "log in to your account: your nick becomes NAME, and you get what waited for you",
+        handler: login_command,
+    },
+    Command {
+        name: "logout",
+        args: "",
+        help: "log out of your account (you become a guest)",
+        handler: logout_command,
+    },
+    Command {
+        name: "passwd",
+        args: "[OLD NEW]",
+        help: "change your password (asks for the old one, then the new one)",
+        handler: passwd_command,
+    },
+    Command {
+        name: "unregister",
+        args: "[PASSWORD]",
+        help: "delete your account and its stored messages (asks for the password)",
+        handler: unregister_command,
+    },
+    Command {
         name: "help",
         args: "[COMMAND]",
         help: "this help, or the help of one command",
@@ -171,6 +206,9 @@ pub enum CommandError {
     /// A chat command that could not be done.
     #[error(transparent)]
     Chat(#[from] ChatError),
+    /// An account command that could not be done.
+    #[error(transparent)]
+    Account(#[from] AccountError),
 }
 
 impl CommandError {
@@ -244,6 +282,14 @@ pub fn find(name: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.name.eq_ignore_ascii_case(name))
 }
 
+/// Whether a line with the command `name` may carry a password (so the
+/// session overwrites it once handled).
+pub fn carries_password(name: &str) -> bool {
+    ["register", "login", "passwd", "unregister"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(name))
+}
+
 /// Runs command `name` with `args`.
 pub fn dispatch(
     session: &mut Session,
@@ -296,8 +342,16 @@ fn share_calculation(
                 calc::Statement::Assign { name, .. } => name.as_str(),
                 _ => expr,
             };
-            let line = session.chat.share_calculation(shown, &value.to_string())?;
-            out.push(Action::Send(line.to_string()));
+            let (line, stored) = session.chat.share_calculation(shown, &value.to_string())?;
+            // The sender sees it once it is stored, as the room does.
+            session.wait(
+                stored,
+                move |s, stored, out| match stored {
+                    Ok(()) => out.push(Action::Send(line.to_string())),
+                    Err(e) => s.error(out, e),
+                },
+                out,
+            );
         }
         Err(e) => session.error(out, e),
     }
@@ -397,7 +451,18 @@ fn stats_command(
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     no_arguments("stats", args)?;
-    out.push(Action::Send(session.stats.snapshot().to_string()));
+    let hub = session.chat.hub();
+    let counts = hub.counts();
+    let stored = hub.store().counts();
+    out.push(Action::Send(format!(
+        "{}; chat: {} chatting in {} rooms, {} accounts, {} stored lines, {:.1} lines/s",
+        session.stats.snapshot(),
+        counts.chatting,
+        counts.rooms,
+        stored.accounts,
+        stored.lines,
+        hub.lines_per_second()
+    )));
     Ok(())
 }
 
@@ -477,12 +542,28 @@ fn nick_command(
     args: &str,
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
-    let line = if args.is_empty() {
-        format!("-- you are {}", session.chat.nick()?)
-    } else {
-        format!("-- you are now {}", session.chat.set_nick(args)?)
-    };
-    out.push(Action::Send(line));
+    if args.is_empty() {
+        out.push(Action::Send(format!("-- you are {}", session.chat.nick()?)));
+        return Ok(());
+    }
+    // Free here; the store says whether it is an account's name.
+    let nick = session.chat.check_nick(args)?;
+    let claim = session.chat.hub().store().claim_nick(&nick);
+    session.wait(
+        claim,
+        move |s, claim, out| {
+            let taken = match claim {
+                Ok(NickClaim::Free) => s.chat.set_nick(nick.as_str()),
+                Ok(NickClaim::Registered(name)) => Err(ChatError::Registered(name)),
+                Err(e) => Err(ChatError::Store(e)),
+            };
+            match taken {
+                Ok(nick) => out.push(Action::Send(format!("-- you are now {nick}"))),
+                Err(e) => s.error(out, e),
+            }
+        },
+        out,
+    );
     Ok(())
 }
 
@@ -490,34 +571,58 @@ fn nick_command(
 fn me_command(
     session: &mut Session,
     args: &str,
-    _out: &mut Vec<Action>,
+    out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     if args.is_empty() {
         return Err(CommandError::Usage("/me TEXT"));
     }
-    Ok(session.chat.me(args)?)
+    let stored = session.chat.me(args)?;
+    session.wait(stored, Session::after_publish, out);
+    Ok(())
 }
 
+/// `/msg NICK TEXT`: no reply when delivered; to a registered user who
+/// is not chatting, kept in their mailbox (and the sender told so).
 fn msg_command(
     session: &mut Session,
     args: &str,
-    _out: &mut Vec<Action>,
+    out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     let Some((nick, text)) = args.split_once(char::is_whitespace) else {
         return Err(CommandError::Usage("/msg NICK TEXT"));
     };
-    Ok(session.chat.msg(nick, text.trim_start())?)
+    if let Sent::Mailed(kept) = session.chat.msg(nick, text.trim_start())? {
+        let nick = printable(nick, super::chat::MAX_NICK_CHARS);
+        session.wait(
+            kept,
+            move |s, kept, out| match kept {
+                Ok(MailOutcome::Stored) => out.push(Action::Send(format!(
+                    "-- {nick} is not chatting; your message is kept and delivered at their next login"
+                ))),
+                Ok(MailOutcome::Full { max }) => s.error(
+                    out,
+                    format_args!("{nick}'s mailbox is full ({max} messages); try again later"),
+                ),
+                Ok(MailOutcome::NoSuchAccount) => s.error(out, ChatError::NoSuchNick(nick)),
+                Err(e) => s.error(out, e),
+            },
+            out,
+        );
+    }
+    Ok(())
 }
 
 fn all_command(
     session: &mut Session,
     args: &str,
-    _out: &mut Vec<Action>,
+    out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     if args.is_empty() {
         return Err(CommandError::Usage("/all TEXT"));
     }
-    Ok(session.chat.all(args)?)
+    let stored = session.chat.all(args)?;
+    session.wait(stored, Session::after_publish, out);
+    Ok(())
 }
 
 fn who_command(
@@ -555,13 +660,14 @@ fn rooms_command(
     Ok(())
 }
 
-/// `/history [N]`: a header line saying how many lines follow, then them.
+/// `/history [N]`: a header line saying how many lines follow, then them,
+/// each with its time.
 fn history_command(
     session: &mut Session,
     args: &str,
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
-    let max = session.chat.hub().config().history;
+    let max = session.chat.hub().config().history.min(MAX_HISTORY_REQUEST);
     let n = if args.is_empty() {
         DEFAULT_HISTORY_LINES.min(max)
     } else {
@@ -571,13 +677,73 @@ fn history_command(
         }
     };
     let (room, lines) = session.chat.history(n)?;
-    out.push(Action::Send(match lines.len() {
-        0 => format!("-- no messages in {room} yet"),
-        1 => format!("-- the last message in {room}:"),
-        k => format!("-- the last {k} messages in {room}:"),
-    }));
-    out.extend(lines.iter().map(|line| Action::Send(line.to_string())));
+    session.wait(
+        lines,
+        move |s, lines, out| {
+            let lines = match lines {
+                Ok(lines) => lines,
+                Err(e) => return s.error(out, e),
+            };
+            out.push(Action::Send(match lines.len() {
+                0 => format!("-- no messages in {room} yet"),
+                1 => format!("-- the last message in {room}:"),
+                k => format!("-- the last {k} messages in {room}:"),
+            }));
+            let now = unix_now();
+            out.extend(lines.into_iter().map(|line| {
+                Action::Send(format!("{} {}", format_time(line.time, now), line.text))
+            }));
+        },
+        out,
+    );
     Ok(())
+}
+
+fn register_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::Usage("/register NAME [PASSWORD]"));
+    }
+    Ok(account_commands::register(session, args, out)?)
+}
+
+fn login_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::Usage("/login NAME [PASSWORD]"));
+    }
+    Ok(account_commands::login(session, args, out)?)
+}
+
+fn logout_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    no_arguments("logout", args)?;
+    Ok(account_commands::logout(session, args, out)?)
+}
+
+fn passwd_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    Ok(account_commands::passwd(session, args, out)?)
+}
+
+fn unregister_command(
+    session: &mut Session,
+    args: &str,
+    out: &mut Vec<Action>,
+) -> Result<(), CommandError> {
+    Ok(account_commands::unregister(session, args, out)?)
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ use std::time::Duration;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
+use super::accounts::AccountsConfig;
 use super::chat::ChatConfig;
+use super::store::StoreLocation;
 use super::tls::CertificateFiles;
 use crate::calc::Limits;
 
@@ -45,6 +47,8 @@ pub struct Config {
     pub tls_handshake_timeout: Duration,
     /// TLS handshakes computing at once; more wait their turn.
     pub tls_max_handshakes: usize,
+    /// Password hashing and the plaintext-password policy.
+    pub accounts: AccountsConfig,
 }
 
 impl Default for Config {
@@ -60,6 +64,7 @@ impl Default for Config {
             cpu_share_percent: 10,
             tls_handshake_timeout: Duration::from_secs(10),
             tls_max_handshakes: 16,
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -119,9 +124,10 @@ pub struct ServeArgs {
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
     pub chat_queue: usize,
 
-    /// Chat lines remembered per room for `/history`.
+    /// Chat lines kept per room in the store (older ones are pruned);
+    /// `/history` shows up to 200 at a time.
     #[arg(long, value_name = "LINES", default_value_t = ChatConfig::default().history,
-          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000_000))]
     pub chat_history: usize,
 
     /// Share of one CPU core, in percent, that one client may use over
@@ -155,9 +161,51 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = Config::default().tls_max_handshakes,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub tls_max_handshakes: usize,
+
+    // ---- accounts and the store (issue 14) --------------------------------
+    /// Directory of the chat's database (accounts, history, messages);
+    /// created on first start.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "safecalc-data",
+        conflicts_with = "ephemeral"
+    )]
+    pub data_dir: std::path::PathBuf,
+
+    /// Keep nothing on disk: accounts, history and messages live in memory
+    /// and are lost when the server stops (for demos and tests).
+    #[arg(long)]
+    pub ephemeral: bool,
+
+    /// Days a chat line (and an undelivered private message) is kept.
+    #[arg(long, value_name = "DAYS", default_value_t = ChatConfig::default().history_days,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub history_days: u32,
+
+    /// Private messages kept per account while its owner is away; past it,
+    /// senders are told the mailbox is full.
+    #[arg(long, value_name = "MESSAGES", default_value_t = ChatConfig::default().mailbox,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=1_000_000))]
+    pub mailbox_size: usize,
+
+    /// Take passwords from clients on other machines over plain TCP
+    /// (by default only loopback and TLS clients may send one).
+    #[arg(long)]
+    pub allow_plaintext_passwords: bool,
+    // ---- end of accounts and the store -------------------------------------
 }
 
 impl ServeArgs {
+    /// Where the chat's data lives (`--data-dir`, or `--ephemeral`).
+    pub fn store(&self) -> StoreLocation {
+        if self.ephemeral {
+            StoreLocation::Ephemeral
+        } else {
+            StoreLocation::Directory(self.data_dir.clone())
+        }
+    }
+
     /// The server configuration these flags describe.
     pub fn config(&self) -> Config {
         Config {
@@ -174,10 +222,16 @@ impl ServeArgs {
                 rate: self.chat_rate,
                 queue: self.chat_queue,
                 history: self.chat_history,
+                history_days: self.history_days,
+                mailbox: self.mailbox_size,
             },
             cpu_share_percent: self.cpu_share,
             tls_handshake_timeout: Duration::from_secs(self.tls_handshake_timeout),
             tls_max_handshakes: self.tls_max_handshakes,
+            accounts: AccountsConfig {
+                allow_plaintext_passwords: self.allow_plaintext_passwords,
+                ..AccountsConfig::default()
+            },
             ..Config::default()
         }
     }
@@ -254,7 +308,8 @@ mod tests {
             ChatConfig {
                 rate: 0,
                 queue: 7,
-                history: 9
+                history: 9,
+                ..ChatConfig::default()
             }
         );
         assert_eq!(config.cpu_share_percent, 25);

@@ -17,6 +17,13 @@
 //! from taking the CPU from the others (its per-connection share is in
 //! [`cpu_share`](super::cpu_share)).
 //!
+//! A command may leave work pending (a store operation, a password hash,
+//! a throttle's pause; see the session's module docs). The handler does
+//! it right after the frame's replies, under the same guards as any wait,
+//! writing relayed chat lines meanwhile so that a member's inbox does not
+//! fill while it waits, and reads the client's next frame only after the
+//! session has been resumed with the outcome and its replies written.
+//!
 //! Chat adds a second source of output: lines other members send, which
 //! arrive in the member's bounded [`Inbox`]. While waiting for the next
 //! frame, the handler also waits for those, and writes them as they come.
@@ -45,9 +52,10 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use tracing::{info, trace};
 
 use super::chat::{Departure, Inbox};
+use super::codec::Frame;
 use super::connection::Connection;
 use super::cpu_share::CpuShare;
-use super::session::{Action, GREETING, Mode, Session};
+use super::session::{Action, GREETING, Mode, Pending, Resume, Session};
 use super::stats::Stats;
 use crate::spare;
 
@@ -239,7 +247,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                 let _ = tokio::time::timeout(self.goodbye_timeout, self.connection.close()).await;
                 return Ok(Ended::Eof);
             };
-            trace!(parent: span, ?frame, "frame");
+            trace!(
+                parent: span,
+                frame = ?Logged {
+                    frame: &frame,
+                    secret: self.session.expects_secret()
+                },
+                "frame"
+            );
             // A frame that follows the last without a wait in between is
             // timed from where that one ended: a clock read less per
             // pipelined line, and the connection is charged for the work
@@ -270,23 +285,45 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             }
             let spent = pacing.finish(started);
             guards.recent = Some(pacing.finished);
-            for action in actions.drain(..) {
-                match action {
-                    Action::Send(line) => {
-                        guards.send_line(&mut self.connection, &line).await?;
-                        // Most replies are written in the request's own
-                        // buffer (the calculator's result, the echo).
-                        super::codec::recycle_line(line);
-                    }
-                    Action::Telnet(bytes) => {
-                        guards.run(self.connection.write_raw(&bytes)).await?;
-                    }
-                    Action::Close => {
-                        let close = self.connection.close();
-                        let _ = tokio::time::timeout(self.goodbye_timeout, close).await;
-                        return Ok(Ended::Quit);
+            loop {
+                for action in actions.drain(..) {
+                    match action {
+                        Action::Send(line) => {
+                            guards.send_line(&mut self.connection, &line).await?;
+                            // Most replies are written in the request's own
+                            // buffer (the calculator's result, the echo).
+                            super::codec::recycle_line(line);
+                        }
+                        Action::Telnet(bytes) => {
+                            guards.run(self.connection.write_raw(&bytes)).await?;
+                        }
+                        Action::Prompt(text) => {
+                            guards
+                                .run(self.connection.write_raw(text.as_bytes()))
+                                .await?;
+                        }
+                        Action::Close => {
+                            let close = self.connection.close();
+                            let _ = tokio::time::timeout(self.goodbye_timeout, close).await;
+                            return Ok(Ended::Quit);
+                        }
                     }
                 }
+                let Some(pending) = self.session.take_pending() else {
+                    break;
+                };
+                let chatting = self.session.mode() == Mode::Chat;
+                let relayed_now = chatting.then_some(&mut *relayed);
+                // Boxed, like the offloaded evaluation: kept in line, this
+                // wait's state would make every connection's task bigger.
+                let resume = Box::pin(finish(
+                    pending,
+                    &mut guards,
+                    &mut self.connection,
+                    relayed_now,
+                ))
+                .await?;
+                self.session.resume(resume, &mut actions);
             }
             spare::give_vec(&SPARE_ACTIONS, actions, MAX_SPARE_ACTIONS);
             // Frames already in the read buffer decode without touching the
@@ -315,6 +352,85 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
                         .await?;
                 }
             }
+        }
+    }
+}
+
+/// Does the work a command left pending, under the guards, writing the
+/// member's relayed lines (if `relayed`) while it waits; returns what to
+/// resume the session with.
+async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
+    pending: Pending,
+    guards: &mut Guards<'_, '_>,
+    connection: &mut Connection<S>,
+    relayed: Option<&mut tokio::sync::mpsc::Receiver<super::chat::Line>>,
+) -> Result<Resume, ConnectionError> {
+    // What the command said so far goes out before the wait (a throttle
+    // says how long it will be).
+    guards.run(connection.flush()).await?;
+    let work = async move {
+        match pending {
+            Pending::Wait(future) => Ok(future.await),
+            Pending::Sleep(pause, resume) => {
+                tokio::time::sleep(pause).await;
+                Ok(resume)
+            }
+            Pending::Blocking { admission, job } => {
+                let turn = admission.turn().await;
+                // The permit goes with the job: if this wait is abandoned
+                // (shutdown, idle), the job still holds its core's place
+                // until it ends.
+                tokio::task::spawn_blocking(move || {
+                    let _turn = turn;
+                    super::cpu_share::in_background(job)
+                })
+                .await
+                .map_err(io::Error::other)
+            }
+        }
+    };
+    guards
+        .run(async move {
+            let mut work = pin!(work);
+            let Some(relayed) = relayed else {
+                return work.await;
+            };
+            loop {
+                tokio::select! {
+                    biased;
+                    done = &mut work => return done,
+                    Some(line) = relayed.recv() => connection.write_line(&line).await?,
+                }
+            }
+        })
+        .await
+}
+
+/// A frame as the trace log shows it: never a password, neither the
+/// answer to a prompt nor the arguments of a command that may carry one.
+struct Logged<'a> {
+    frame: &'a Frame,
+    /// The frame answers a password prompt.
+    secret: bool,
+}
+
+impl std::fmt::Debug for Logged<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.frame {
+            Frame::Line(_) if self.secret => f.write_str("Line(<a password, not shown>)"),
+            Frame::Line(text) => {
+                let command = text
+                    .trim_start()
+                    .strip_prefix('/')
+                    .map(|rest| rest.split(char::is_whitespace).next().unwrap_or_default());
+                match command {
+                    Some(name) if super::commands::carries_password(name) => {
+                        write!(f, "Line({:?} <arguments not shown>)", format!("/{name}"))
+                    }
+                    _ => self.frame.fmt(f),
+                }
+            }
+            _ => self.frame.fmt(f),
         }
     }
 }
@@ -681,6 +797,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn passwords_never_reach_the_frame_log() {
+        let logged = |text: &str, secret: bool| {
+            let frame = Frame::Line(text.into());
+            format!(
+                "{:?}",
+                Logged {
+                    frame: &frame,
+                    secret
+                }
+            )
+        };
+        assert_eq!(logged("hunter2222", true), "Line(<a password, not shown>)");
+        for line in [
+            "/login bob hunter2222",
+            " /LOGIN bob hunter2222",
+            "/register bob hunter2222",
+            "/passwd hunter2222 hunter3333",
+            "/unregister hunter2222",
+        ] {
+            let shown = logged(line, false);
+            assert!(!shown.contains("hunter"), "{shown}");
+            assert!(shown.contains("<arguments not shown>"), "{shown}");
+        }
+        assert_eq!(logged("1+2", false), "Line(\"1+2\")");
+        assert_eq!(logged("/nick bob", false), "Line(\"/nick bob\")");
+    }
+
     /// The race behind a rare failure of the chat flood test: the handler
     /// waits with nothing relayed, the client's next line arrives, and
     /// another member's line is queued just before the handler reads it.
@@ -704,7 +848,7 @@ mod tests {
                 Step::Send(b"/nick ann\n/chat #r\n"),
                 Step::Meanwhile(Box::new(move || {
                     let mut bob = speaker.lock().unwrap_or_else(|e| e.into_inner());
-                    bob.say("hi").expect("say");
+                    drop(bob.say("hi").expect("say"));
                 })),
                 Step::Send(b"/echo done\n"),
             ]),

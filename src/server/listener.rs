@@ -34,12 +34,14 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, info_span, warn};
 
+use super::accounts::Accounts;
 use super::chat::ChatHub;
 use super::config::Config;
 use super::connection::Connection;
 use super::handler::Handler;
 use super::session::{Peer, Session};
 use super::stats::{ConnectionGuard, Stats};
+use super::store::{OpenError, StoreLocation};
 use super::tls::{Handshakes, TlsReloader, TlsSetup};
 
 /// The line a client gets when `max_connections` are already served.
@@ -93,6 +95,9 @@ pub enum ServerError {
     /// The bound socket has no address (should not happen on TCP).
     #[error("cannot read the listening address: {0}")]
     LocalAddr(#[source] io::Error),
+    /// The chat's store could not be opened.
+    #[error(transparent)]
+    Store(#[from] OpenError),
 }
 
 /// A bound, not yet running, safecalc server.
@@ -102,6 +107,7 @@ pub struct Server {
     config: Config,
     stats: Arc<Stats>,
     chat: Arc<ChatHub>,
+    accounts: Arc<Accounts>,
     /// The TLS listener, if any.
     tls: Option<TlsListener>,
 }
@@ -114,6 +120,30 @@ struct TlsListener {
 }
 
 impl Server {
+    /// Like [`Server::bind`], with the chat's data at `store` (opened
+    /// first, so a store that cannot be used stops the start before the
+    /// port is taken).
+    pub async fn bind_with_store(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        config: Config,
+        store: &StoreLocation,
+    ) -> Result<Server, ServerError> {
+        let chat = ChatHub::open(config.chat.clone(), store)?;
+        Server::bind_with_hub(addr, config, chat).await
+    }
+
+    /// Like [`Server::bind`], serving the chat hub `chat` (for tests that
+    /// keep a handle on its store).
+    pub async fn bind_with_hub(
+        addr: impl ToSocketAddrs + std::fmt::Display,
+        config: Config,
+        chat: Arc<ChatHub>,
+    ) -> Result<Server, ServerError> {
+        let mut server = Server::bind(addr, config).await?;
+        server.chat = chat;
+        Ok(server)
+    }
+
     /// Binds the listening socket. Binding is separate from [`Server::run`]
     /// so that the caller can learn the address (port 0) before serving.
     ///
@@ -170,11 +200,13 @@ impl Server {
         Some(self.tls.as_ref()?.handshakes.setup.reloader())
     }
 
-    /// Serves on an already bound listener.
+    /// Serves on an already bound listener, with the chat's data in
+    /// memory (see [`Server::bind_with_store`]).
     pub fn from_listener(listener: TcpListener, config: Config) -> Server {
         Server {
             listener,
             chat: ChatHub::new(config.chat.clone()),
+            accounts: Arc::new(Accounts::new(config.accounts)),
             config,
             stats: Arc::new(Stats::new()),
             tls: None,
@@ -207,7 +239,15 @@ impl Server {
             stats,
             chat,
             tls,
+            accounts,
         } = self;
+        let serving = Arc::new(Serving {
+            config: config.clone(),
+            stats: Arc::clone(&stats),
+            chat: Arc::clone(&chat),
+            accounts,
+            shutdown: shutdown.clone(),
+        });
         let accepting = Accepting {
             connections: Arc::new(Semaphore::new(config.max_connections)),
             refusals: Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT)),
@@ -216,6 +256,7 @@ impl Server {
             config,
             stats,
             chat,
+            serving,
             next_id: 0,
         };
         match listener.local_addr() {
@@ -232,11 +273,14 @@ impl Server {
     }
 }
 
-/// The server's shared parts a connection's handler is made from.
+/// The server's shared parts a connection's handler is made from: made
+/// once, and shared by the connection tasks through an `Arc`, so that
+/// accepting a client does not copy the configuration.
 struct Serving {
     config: Config,
     stats: Arc<Stats>,
     chat: Arc<ChatHub>,
+    accounts: Arc<Accounts>,
     shutdown: CancellationToken,
 }
 
@@ -257,7 +301,8 @@ impl Serving {
         let handler = Handler {
             connection: Connection::new(stream, self.config.max_line_bytes),
             session: Session::new(self.config.limits, Arc::clone(&self.stats), member)
-                .with_peer(peer),
+                .with_peer(peer)
+                .with_accounts(Arc::clone(&self.accounts)),
             inbox,
             shutdown: self.shutdown.clone(),
             idle_timeout: self.config.idle_timeout,
@@ -279,6 +324,8 @@ struct Accepting {
     config: Config,
     stats: Arc<Stats>,
     chat: Arc<ChatHub>,
+    /// What each connection's handler is made from.
+    serving: Arc<Serving>,
     next_id: u64,
 }
 
@@ -349,6 +396,12 @@ impl Accepting {
                 "shutdown timed out; dropping the remaining connections"
             );
         }
+        // What the connections left queued (read markers) reaches the disk.
+        let flushed =
+            tokio::time::timeout(self.config.shutdown_timeout, self.chat.store().flush()).await;
+        if !matches!(flushed, Ok(Ok(()))) {
+            warn!("the store did not confirm its last writes");
+        }
         info!("stopped");
     }
 
@@ -411,13 +464,8 @@ impl Accepting {
     }
 
     /// What a connection's task needs from the server to start serving.
-    fn serving(&self) -> Serving {
-        Serving {
-            config: self.config.clone(),
-            stats: Arc::clone(&self.stats),
-            chat: Arc::clone(&self.chat),
-            shutdown: self.shutdown.clone(),
-        }
+    fn serving(&self) -> Arc<Serving> {
+        Arc::clone(&self.serving)
     }
 
     /// Tells a client the server is full and closes the connection.

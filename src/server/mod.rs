@@ -15,8 +15,13 @@
 //! * [`session`]: the per-client state machine (modes, dispatch, replies),
 //!   pure: no sockets, no timers;
 //! * [`commands`]: the table of `/commands`;
-//! * [`chat`]: the shared chat state ([`ChatHub`]): nicks, rooms, history,
+//! * [`chat`]: the shared chat state ([`ChatHub`]): nicks, rooms,
 //!   relaying between connections, flood limits;
+//! * [`store`]: the chat's storage behind one trait (history, accounts,
+//!   mailboxes, throttles): SQLite in `--data-dir`, or memory;
+//! * [`accounts`]: password hashing, its bounded pool, throttling and the
+//!   plaintext-password policy; [`account_commands`]: the commands that
+//!   use them (`/register`, `/login`, ...);
 //! * [`stats`]: the counters behind `/stats`;
 //! * [`config`]: settings and command-line flags;
 //! * [`text`]: making client text safe to display.
@@ -26,6 +31,8 @@
 //! [`commands::CommandError`] for a mistyped command); the session turns user
 //! mistakes into `error: ...` lines, and no client input can fail the server.
 
+pub mod account_commands;
+pub mod accounts;
 pub mod chat;
 pub mod codec;
 pub mod commands;
@@ -36,6 +43,7 @@ pub mod handler;
 pub mod listener;
 pub mod session;
 pub mod stats;
+pub mod store;
 pub mod text;
 pub mod tls;
 
@@ -48,7 +56,7 @@ pub use chat::{ChatConfig, ChatHub};
 pub use codec::{Frame, LineCodec};
 pub use config::{Config, ServeArgs};
 pub use listener::{Server, ServerError};
-pub use session::{Action, GREETING, Mode, Peer, Session};
+pub use session::{Action, GREETING, Mode, Peer, Pending, Resume, Session};
 pub use stats::Stats;
 pub use tls::{CertificateFiles, TlsError, TlsReloader, TlsSetup};
 
@@ -59,13 +67,17 @@ pub use tls::{CertificateFiles, TlsError, TlsReloader, TlsSetup};
 ///
 /// This is the exact path a real connection takes, minus sockets, timers
 /// and flushing; tests and fuzz targets use it to check protocol rules on
-/// arbitrary bytes. The client is alone on a chat hub of its own; chat
-/// lines relayed to it (a `/msg` to itself) follow the replies to the frame
-/// that caused them.
+/// arbitrary bytes. The client is alone on a chat hub of its own, on an
+/// ephemeral store; chat lines relayed to it (a `/msg` to itself) follow
+/// the replies to the frame that caused them. Work a command leaves
+/// pending (a password hash, a throttle's pause) is done in place
+/// ([`Pending::resolve_now`]).
 pub fn simulate<'a>(config: &Config, reads: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut codec = LineCodec::new(config.max_line_bytes);
     let (member, mut inbox) = ChatHub::new(config.chat.clone()).register();
-    let mut session = Session::new(config.limits, Arc::new(Stats::new()), member);
+    let accounts = Arc::new(accounts::Accounts::new(config.accounts));
+    let mut session =
+        Session::new(config.limits, Arc::new(Stats::new()), member).with_accounts(accounts);
     let mut output = Vec::new();
     push_line(&mut output, GREETING);
     let mut buffer = BytesMut::new();
@@ -82,14 +94,21 @@ pub fn simulate<'a>(config: &Config, reads: impl IntoIterator<Item = &'a [u8]>) 
             };
             let Ok(Some(frame)) = frame else { break };
             session.handle(frame, &mut actions);
-            for action in actions.drain(..) {
-                match action {
-                    Action::Send(line) => {
-                        push_line(&mut output, &line);
-                        codec::recycle_line(line);
+            loop {
+                for action in actions.drain(..) {
+                    match action {
+                        Action::Send(line) => {
+                            push_line(&mut output, &line);
+                            codec::recycle_line(line);
+                        }
+                        Action::Telnet(bytes) => output.extend_from_slice(&bytes),
+                        Action::Prompt(text) => output.extend_from_slice(text.as_bytes()),
+                        Action::Close => return output,
                     }
-                    Action::Telnet(bytes) => output.extend_from_slice(&bytes),
-                    Action::Close => return output,
+                }
+                match session.take_pending() {
+                    Some(pending) => session.resume(pending.resolve_now(), &mut actions),
+                    None => break,
                 }
             }
             while let Ok(line) = inbox.messages.try_recv() {

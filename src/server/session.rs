@@ -32,16 +32,68 @@
 //! free of sockets and `.await`s, and a test can build a hub and a few
 //! sessions and talk between them without a network. (The one impurity is
 //! the flood limit reading the clock.)
+//!
+//! # Work that must be waited for
+//!
+//! Some commands need work the session cannot do itself: a store operation
+//! (the SQLite store answers from its own thread), a password hash (tens of
+//! milliseconds, on the blocking pool), a throttle's pause. Such a command
+//! leaves a [`Pending`] in the session instead of its reply. The connection
+//! handler takes it ([`Session::take_pending`]), does the work under its
+//! usual guards (shutdown, idle timeout, kick), and gives the session what
+//! the work produced, a [`Resume`], which writes the reply and may leave
+//! the next step pending (a login is look up, hash, then read the mailbox).
+//! Meanwhile the handler reads no further frame, so replies stay in order
+//! and backpressure holds, as with [`Session::take_evaluation`].
+//!
+//! A store future that is ready at once (the memory store's always are)
+//! is resolved on the spot, with no round trip through the handler: an
+//! ephemeral server relays a chat line within the sender's own call, as
+//! before there was a store. Without a runtime ([`super::simulate`], the
+//! fuzz target), [`Pending::resolve_now`] does the work in place.
+//!
+//! # Chat lines in flight
+//!
+//! A plain chat line is the one exception to "wait before the next
+//! frame": its sender gets no reply, so the session hands it to the store
+//! and goes on, keeping the store's future ([`MAX_LINES_IN_FLIGHT`] at
+//! most; one more waits for the oldest). The store commits a connection's
+//! lines in the order given, so they still reach the room in the order
+//! sent, and only once stored. Any other frame (a command, a calculation)
+//! first waits for every line in flight, and reports a line the store
+//! refused (`error: history unavailable`) before its own reply, so what
+//! the sender does next (a nick change, a `/history`) never overtakes its
+//! lines. Without this, each sender's lines went one commit at a time,
+//! and a room of 100 with 10 senders delivered about half the lines per
+//! second the memory store did (BENCHMARKS.md).
+//!
+//! # Passwords
+//!
+//! `/login NAME` without the password asks for it (`Session::prompt`):
+//! `IAC WILL ECHO` so that telnet stops echoing what is typed, the prompt,
+//! and the next line is the answer, handed to the command's continuation
+//! as a [`Secret`]: it is never taken as a command or an expression, and
+//! the handler does not log it ([`Session::expects_secret`]). The answer
+//! is followed by `IAC WONT ECHO` and the line break the client did not
+//! echo.
 
+use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 
 use crate::calc;
 
+use super::accounts::{Accounts, AccountsConfig, Admission, Secret};
 use super::chat::{ChatMember, Departure};
-use super::codec::{Frame, WONT_TIMING_MARK};
+use super::codec::{Frame, WILL_ECHO, WONT_ECHO, WONT_TIMING_MARK};
 use super::commands;
 use super::stats::Stats;
+use super::store::{StoreError, StoreFuture};
 
 /// What the session is doing with plain lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +114,9 @@ pub enum Action {
     Send(String),
     /// Send these telnet negotiation bytes as they are.
     Telnet([u8; 3]),
+    /// Send this text without a line end: a prompt, answered on the same
+    /// line.
+    Prompt(String),
     /// Deliver everything sent so far, then close the connection.
     Close,
 }
@@ -119,8 +174,83 @@ impl Peer {
     }
 }
 
+/// Chat lines a session may have given the store and not yet seen stored
+/// (see the [module docs](self)).
+pub const MAX_LINES_IN_FLIGHT: usize = 32;
+
+/// What a session is given back once its [`Pending`] work is done: the
+/// rest of the command, which writes its reply (and may leave more work
+/// pending).
+pub type Resume = Box<dyn FnOnce(&mut Session, &mut Vec<Action>) + Send>;
+
+/// What a prompt does with its answer.
+type Answer = Box<dyn FnOnce(&mut Session, Secret, &mut Vec<Action>) + Send>;
+
+/// Work a command left for the connection handler (see the [module
+/// docs](self)).
+pub enum Pending {
+    /// Wait for this (a store operation).
+    Wait(BoxFuture<'static, Resume>),
+    /// Once admitted to a core, run `job` on the blocking pool (a password
+    /// hash), then resume with what it returns.
+    Blocking {
+        admission: Admission,
+        job: Box<dyn FnOnce() -> Resume + Send>,
+    },
+    /// Wait this long (a login throttle), then resume.
+    Sleep(Duration, Resume),
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Pending::Wait(_) => "Pending::Wait",
+            Pending::Blocking { .. } => "Pending::Blocking",
+            Pending::Sleep(..) => "Pending::Sleep",
+        })
+    }
+}
+
+impl Pending {
+    /// Awaits a [`Pending::Wait`] (tests only; the handler does this with
+    /// its guards).
+    #[cfg(test)]
+    async fn await_for_test(self) -> Resume {
+        match self {
+            Pending::Wait(future) => future.await,
+            other => other.resolve_now(),
+        }
+    }
+
+    /// Does the work here and now, without a runtime: a future must be
+    /// ready when polled (the memory store's are; one that is not counts as
+    /// the store failing), a job runs on this thread, a sleep is skipped.
+    /// For [`super::simulate`] and the fuzz target.
+    pub fn resolve_now(self) -> Resume {
+        match self {
+            Pending::Wait(mut future) => {
+                let mut cx = Context::from_waker(Waker::noop());
+                match future.as_mut().poll(&mut cx) {
+                    Poll::Ready(resume) => resume,
+                    Poll::Pending => Box::new(|session, out| {
+                        session.error(out, StoreError::Unavailable);
+                    }),
+                }
+            }
+            Pending::Blocking { job, .. } => job(),
+            Pending::Sleep(_, resume) => resume,
+        }
+    }
+}
+
+/// The accounts service a session uses unless given one: OWASP hashing, no
+/// plaintext passwords from other machines.
+fn default_accounts() -> Arc<Accounts> {
+    static DEFAULT: OnceLock<Arc<Accounts>> = OnceLock::new();
+    Arc::clone(DEFAULT.get_or_init(|| Arc::new(Accounts::new(AccountsConfig::default()))))
+}
+
 /// The state of one client's conversation (see the [module docs](self)).
-#[derive(Debug)]
 pub struct Session {
     pub(super) mode: Mode,
     pub(super) calc: calc::Session,
@@ -134,6 +264,26 @@ pub struct Session {
     chatted: bool,
     /// The other end of the connection (see [`Peer`]).
     peer: Peer,
+    pub(super) accounts: Arc<Accounts>,
+    /// Work the handler must do before the next frame.
+    pending: Option<Pending>,
+    /// The next line answers a password prompt.
+    prompt: Option<Answer>,
+    /// Chat lines given to the store and not yet known to be stored, in
+    /// order (see the [module docs](self)).
+    in_flight: std::collections::VecDeque<StoreFuture<()>>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("mode", &self.mode)
+            .field("closed", &self.closed)
+            .field("peer", &self.peer)
+            .field("pending", &self.pending)
+            .field("prompt", &self.prompt.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
@@ -148,6 +298,124 @@ impl Session {
             closed: false,
             chatted: false,
             peer: Peer::unknown(),
+            accounts: default_accounts(),
+            pending: None,
+            prompt: None,
+            in_flight: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The same session, using `accounts` for the account commands.
+    pub fn with_accounts(mut self, accounts: Arc<Accounts>) -> Session {
+        self.accounts = accounts;
+        self
+    }
+
+    /// The work the last frame (or resumption) left for the handler, if
+    /// any (see the [module docs](self)).
+    pub fn take_pending(&mut self) -> Option<Pending> {
+        self.pending.take()
+    }
+
+    /// Whether work is pending.
+    pub fn has_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Continues the command whose work is done.
+    pub fn resume(&mut self, resume: Resume, out: &mut Vec<Action>) {
+        resume(self, out);
+    }
+
+    /// Whether the next line is a password (so it must not be logged).
+    pub fn expects_secret(&self) -> bool {
+        self.prompt.is_some()
+    }
+
+    /// Continues with `then` once `future` is done: at once if it is ready
+    /// now, otherwise by leaving it pending for the handler.
+    pub(super) fn wait<T: Send + 'static>(
+        &mut self,
+        future: StoreFuture<T>,
+        then: impl FnOnce(&mut Session, Result<T, StoreError>, &mut Vec<Action>) + Send + 'static,
+        out: &mut Vec<Action>,
+    ) {
+        let mut future = future;
+        let mut cx = Context::from_waker(Waker::noop());
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(result) => then(self, result, out),
+            Poll::Pending => {
+                let resume = future.map(|result| -> Resume {
+                    Box::new(move |session: &mut Session, out: &mut Vec<Action>| {
+                        then(session, result, out)
+                    })
+                });
+                self.pending = Some(Pending::Wait(Box::pin(resume)));
+            }
+        }
+    }
+
+    /// Leaves `job` to run on the blocking pool once `admission` gets a
+    /// core.
+    pub(super) fn run_blocking(
+        &mut self,
+        admission: Admission,
+        job: impl FnOnce() -> Resume + Send + 'static,
+    ) {
+        self.pending = Some(Pending::Blocking {
+            admission,
+            job: Box::new(job),
+        });
+    }
+
+    /// Continues with `then` after `pause`.
+    pub(super) fn sleep(&mut self, pause: Duration, then: Resume) {
+        self.pending = Some(Pending::Sleep(pause, then));
+    }
+
+    /// Asks for a password: echo off, `text` (no line end), and the next
+    /// line goes to `then` as a [`Secret`].
+    pub(super) fn prompt(
+        &mut self,
+        text: String,
+        then: impl FnOnce(&mut Session, Secret, &mut Vec<Action>) + Send + 'static,
+        out: &mut Vec<Action>,
+    ) {
+        out.push(Action::Telnet(WILL_ECHO));
+        out.push(Action::Prompt(text));
+        self.prompt = Some(Box::new(then));
+    }
+
+    /// Ends a prompt: echo back on, and the line break the client did not
+    /// echo.
+    fn end_prompt(&mut self, out: &mut Vec<Action>) -> Option<Answer> {
+        let answer = self.prompt.take()?;
+        out.push(Action::Telnet(WONT_ECHO));
+        out.push(Action::Send(String::new()));
+        Some(answer)
+    }
+
+    /// A frame while a prompt waits for its answer.
+    fn answer_prompt(&mut self, frame: Frame, out: &mut Vec<Action>) {
+        match frame {
+            Frame::Telnet(bytes) => out.push(Action::Telnet(bytes)),
+            Frame::Line(text) => {
+                self.stats.record_request();
+                if let Some(answer) = self.end_prompt(out) {
+                    if text.is_empty() {
+                        drop(Secret::new(text));
+                        self.error(out, super::accounts::AccountError::Cancelled);
+                    } else {
+                        answer(self, Secret::new(text), out);
+                    }
+                }
+            }
+            other => {
+                // Ctrl-C, a line too long or not UTF-8: the prompt is
+                // abandoned, then the frame is handled as usual.
+                self.end_prompt(out);
+                self.handle(other, out);
+            }
         }
     }
 
@@ -208,6 +476,32 @@ impl Session {
         if self.closed {
             return;
         }
+        if self.prompt.is_some() {
+            return self.answer_prompt(frame, out);
+        }
+        if !self.in_flight.is_empty() && !self.is_chat_line(&frame) {
+            // Every line in flight is stored (or refused) before this
+            // frame is handled.
+            let lines = futures_util::future::join_all(self.in_flight.drain(..));
+            let then = move |session: &mut Session,
+                             outcomes: Vec<Result<(), StoreError>>,
+                             out: &mut Vec<Action>| {
+                for outcome in outcomes {
+                    session.after_publish(outcome, out);
+                }
+                session.handle(frame, out);
+            };
+            self.wait(
+                lines.map(Ok).boxed(),
+                move |s, all, out| {
+                    if let Ok(outcomes) = all {
+                        then(s, outcomes, out);
+                    }
+                },
+                out,
+            );
+            return;
+        }
         match frame {
             Frame::Telnet(bytes) => out.push(Action::Telnet(bytes)),
             Frame::Interrupt => {
@@ -243,8 +537,13 @@ impl Session {
             }
             LineKind::Quit => self.bye(out),
             LineKind::Command { name, args } => {
+                let secret = commands::carries_password(name);
                 if let Err(e) = commands::dispatch(self, name, args, out) {
                     self.error(out, e);
+                }
+                if secret {
+                    // The line may hold a password: overwrite it.
+                    drop(Secret::new(text));
                 }
             }
             LineKind::Help if self.help_means_help() => {
@@ -269,6 +568,7 @@ impl Session {
         match frame {
             Frame::Line(line)
                 if !self.closed
+                    && self.prompt.is_none()
                     && self.mode == Mode::Calc
                     && LineKind::of(&line) == LineKind::Text =>
             {
@@ -304,11 +604,10 @@ impl Session {
         match self.mode {
             Mode::Calc => self.evaluate_line(text, out),
             Mode::Echo => out.push(Action::Send(text)),
-            Mode::Chat => {
-                if let Err(e) = self.chat.say(text.trim_end()) {
-                    self.error(out, e);
-                }
-            }
+            Mode::Chat => match self.chat.say(text.trim_end()) {
+                Ok(stored) => self.in_flight(stored, out),
+                Err(e) => self.error(out, e),
+            },
         }
     }
 
@@ -344,6 +643,39 @@ impl Session {
         }
     }
 
+    /// Whether `frame` is a plain chat line (which may go while lines are
+    /// in flight).
+    fn is_chat_line(&self, frame: &Frame) -> bool {
+        self.mode == Mode::Chat
+            && matches!(frame, Frame::Line(text) if LineKind::of(text) == LineKind::Text)
+    }
+
+    /// Keeps a chat line's publication in flight (see the [module
+    /// docs](self)); when too many are, waits for the oldest.
+    fn in_flight(&mut self, stored: StoreFuture<()>, out: &mut Vec<Action>) {
+        let mut stored = stored;
+        let mut cx = Context::from_waker(Waker::noop());
+        match stored.as_mut().poll(&mut cx) {
+            Poll::Ready(outcome) => self.after_publish(outcome, out),
+            Poll::Pending => {
+                self.in_flight.push_back(stored);
+                if self.in_flight.len() > MAX_LINES_IN_FLIGHT
+                    && let Some(oldest) = self.in_flight.pop_front()
+                {
+                    self.wait(oldest, Session::after_publish, out);
+                }
+            }
+        }
+    }
+
+    /// The end of a room line's publication: silence, or the store's
+    /// error.
+    pub(super) fn after_publish(&mut self, stored: Result<(), StoreError>, out: &mut Vec<Action>) {
+        if let Err(e) = stored {
+            self.error(out, e);
+        }
+    }
+
     /// Replies `error: {message}` and counts it.
     pub(super) fn error(&self, out: &mut Vec<Action>, message: impl std::fmt::Display) {
         self.stats.record_error();
@@ -352,6 +684,7 @@ impl Session {
 
     /// Says `bye` and ends the session (leaving chat as `(quit)`).
     pub(super) fn bye(&mut self, out: &mut Vec<Action>) {
+        self.end_prompt(out);
         self.chat.depart(Departure::Quit);
         out.push(Action::Send("bye".to_string()));
         out.push(Action::Close);
@@ -446,6 +779,7 @@ mod tests {
     use super::*;
     use crate::server::chat::{ChatConfig, ChatHub};
     use crate::server::codec::{DONT, IAC};
+    use futures_util::FutureExt;
 
     fn session() -> Session {
         let (member, _inbox) = ChatHub::new(ChatConfig::default()).register();
@@ -729,5 +1063,153 @@ mod tests {
         assert_eq!(line(&mut a, "x = 6*7"), vec![send("42")]);
         assert_eq!(line(&mut a, "x + 1"), vec![send("43")]);
         assert_eq!(line(&mut b, "x"), vec![calc_error("x")], "b has no x");
+    }
+
+    /// A memory store whose publications are confirmed only when the test
+    /// says so (the SQLite store's answers come later, from its thread).
+    #[derive(Debug)]
+    struct SlowStore {
+        inner: crate::server::store::memory::MemoryStore,
+        gates: std::sync::Mutex<Vec<tokio::sync::oneshot::Sender<()>>>,
+    }
+
+    impl SlowStore {
+        fn open_gates(&self) -> usize {
+            let gates = std::mem::take(&mut *self.gates.lock().unwrap());
+            let n = gates.len();
+            for gate in gates {
+                let _ = gate.send(());
+            }
+            n
+        }
+    }
+
+    impl crate::server::store::ChatStore for SlowStore {
+        fn publish(&self, lines: Vec<crate::server::store::RoomLine>) -> StoreFuture<()> {
+            drop(self.inner.publish(lines));
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            self.gates.lock().unwrap().push(tx);
+            Box::pin(async move { rx.await.map_err(|_| StoreError::Unavailable) })
+        }
+        fn history(
+            &self,
+            room: &crate::server::chat::RoomName,
+            n: usize,
+        ) -> StoreFuture<Vec<crate::server::store::StoredLine>> {
+            self.inner.history(room, n)
+        }
+        fn account(&self, name: &str) -> StoreFuture<Option<crate::server::store::AccountRecord>> {
+            self.inner.account(name)
+        }
+        fn claim_nick(
+            &self,
+            nick: &crate::server::chat::Nick,
+        ) -> StoreFuture<crate::server::store::NickClaim> {
+            self.inner.claim_nick(nick)
+        }
+        fn create_account(
+            &self,
+            name: &str,
+            phc: String,
+        ) -> StoreFuture<crate::server::store::Created> {
+            self.inner.create_account(name, phc)
+        }
+        fn set_password(&self, name: &str, phc: String) -> StoreFuture<bool> {
+            self.inner.set_password(name, phc)
+        }
+        fn delete_account(&self, name: &str) -> StoreFuture<bool> {
+            self.inner.delete_account(name)
+        }
+        fn send_mail(
+            &self,
+            to: &str,
+            text: &str,
+        ) -> StoreFuture<crate::server::store::MailOutcome> {
+            self.inner.send_mail(to, text)
+        }
+        fn login_summary(&self, account: &str) -> StoreFuture<crate::server::store::LoginSummary> {
+            self.inner.login_summary(account)
+        }
+        fn mark_seen(&self, account: &str, room: &crate::server::chat::RoomName) {
+            self.inner.mark_seen(account, room)
+        }
+        fn throttle_wait(
+            &self,
+            keys: &[crate::server::store::ThrottleKey],
+        ) -> StoreFuture<Duration> {
+            self.inner.throttle_wait(keys)
+        }
+        fn throttle_failure(&self, keys: &[crate::server::store::ThrottleKey]) {
+            self.inner.throttle_failure(keys)
+        }
+        fn throttle_success(&self, keys: &[crate::server::store::ThrottleKey]) {
+            self.inner.throttle_success(keys)
+        }
+        fn counts(&self) -> crate::server::store::StoreCounts {
+            self.inner.counts()
+        }
+        fn flush(&self) -> StoreFuture<()> {
+            self.inner.flush()
+        }
+    }
+
+    #[tokio::test]
+    async fn chat_lines_go_in_flight_and_the_next_command_waits_for_them() {
+        let mut slow = None;
+        let hub = ChatHub::with_store(
+            ChatConfig {
+                rate: 0,
+                ..ChatConfig::default()
+            },
+            |feed| {
+                let store = Arc::new(SlowStore {
+                    inner: crate::server::store::memory::MemoryStore::new(
+                        ChatConfig::default().retention(),
+                        feed,
+                    ),
+                    gates: std::sync::Mutex::new(Vec::new()),
+                });
+                slow = Some(Arc::clone(&store));
+                store
+            },
+        );
+        let slow = slow.unwrap();
+        let (member, _inbox) = hub.register();
+        let mut s = Session::new(calc::Limits::DEFAULT, Arc::new(Stats::new()), member);
+        line(&mut s, "/chat");
+        // Plain lines: no reply, nothing pending, up to the limit.
+        for i in 0..MAX_LINES_IN_FLIGHT {
+            assert_eq!(line(&mut s, &format!("line {i}")), []);
+            assert!(!s.has_pending());
+        }
+        // One more waits for the oldest.
+        assert_eq!(line(&mut s, "one more"), []);
+        let oldest = s.take_pending().expect("waits for the oldest");
+        assert_eq!(slow.open_gates(), MAX_LINES_IN_FLIGHT + 1);
+        let mut out = Vec::new();
+        s.resume(oldest.await_for_test().await, &mut out);
+        assert_eq!(out, []);
+        // A command waits for every line in flight first.
+        assert_eq!(line(&mut s, "last"), []);
+        assert_eq!(line(&mut s, "/echo after"), []);
+        let barrier = s.take_pending().expect("the command waits");
+        if let Some(gate) = slow.gates.lock().unwrap().pop() {
+            let _ = gate.send(());
+        }
+        let mut out = Vec::new();
+        s.resume(barrier.await_for_test().await, &mut out);
+        assert_eq!(out, [send("after")]);
+        // A refused line is reported before the command's reply.
+        assert_eq!(line(&mut s, "lost"), []);
+        assert_eq!(line(&mut s, "/echo next"), []);
+        let barrier = s.take_pending().expect("the command waits");
+        drop(std::mem::take(&mut *slow.gates.lock().unwrap()));
+        let mut out = Vec::new();
+        s.resume(barrier.await_for_test().await, &mut out);
+        assert_eq!(out, [send("error: history unavailable"), send("next")]);
+        let (_, history) = s.chat.history(100).unwrap();
+        let history = history.now_or_never().unwrap().unwrap();
+        assert_eq!(history.len(), MAX_LINES_IN_FLIGHT + 3, "stored in order");
+        assert_eq!(history[0].text, "<guest-1> line 0");
     }
 }

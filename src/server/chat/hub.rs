@@ -1,4 +1,5 @@
-//! [`ChatHub`]: every chat member, nick and room, behind one mutex.
+//! [`ChatHub`]: every chat member, nick and room of this server, behind one
+//! mutex, and the store behind them.
 //!
 //! See the [module docs](super) for why a mutex and not an actor. The rules
 //! that keep it safe:
@@ -6,14 +7,39 @@
 //! * every method locks, does a bounded amount of synchronous work, and
 //!   unlocks; nothing in this file is `async`, so the lock can never be
 //!   held across an `.await`;
+//! * the store is never called with the lock held (the memory store
+//!   delivers within `publish`, which takes the lock), so there is no lock
+//!   order to get wrong: operations that need the store build what they
+//!   need under the lock, release it, and hand the store's future to the
+//!   session;
 //! * delivery is [`mpsc::Sender::try_send`] into the recipient's bounded
 //!   queue: it never waits. A recipient whose queue is full is removed on
 //!   the spot and its [`Inbox::kicked`] token cancelled, which makes its
 //!   connection close (see `handler.rs`);
 //! * removals that cause announcements that overflow further queues are
 //!   handled by a work list, not recursion.
+//!
+//! # Room lines go through the store
+//!
+//! A message, `/me`, `/all` or shared calculation is built here (the
+//! sender's nick, the cleaned text) and given to the store
+//! ([`ChatStore::publish`]); the store commits it and hands it back
+//! through the hub's [`Feed`], and only then is it queued for the room.
+//! Announcements (joins, departures, nick changes) are not history: they
+//! are queued directly, under the same lock, so every member of a room
+//! still sees one order of everything.
+//!
+//! # Nicks and accounts
+//!
+//! A guest's nick belongs to one member. An account's name belongs to the
+//! account: every connection logged in to it has it as its nick, and a
+//! private message to it reaches all of them. Taking a nick that is a
+//! registered account's name is refused by the store's
+//! [`ChatStore::claim_nick`]; a guest who holds a name when its account
+//! logs in is renamed to a fresh guest nick.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -23,6 +49,10 @@ use tokio_util::sync::CancellationToken;
 use super::names::{MAX_NICK_CHARS, Nick, RoomName};
 use super::rate::TokenBucket;
 use super::{ChatConfig, ChatError, Departure, MAX_LISTED_NAMES, MAX_MESSAGE_BYTES};
+use crate::server::store::{
+    self, ChatStore, Committed, Feed, MailOutcome, OpenError, RoomLine, StoreFuture, StoreLocation,
+    StoredLine,
+};
 use crate::server::text::{clean, printable};
 
 /// A member's number, unique for the life of the hub.
@@ -32,11 +62,21 @@ pub type MemberId = u64;
 /// thousand is one allocation.
 pub type Line = Arc<str>;
 
-/// The shared chat state. Create one per server with [`ChatHub::new`].
+/// The shared chat state. Create one per server with [`ChatHub::new`] (in
+/// memory) or [`ChatHub::open`].
 #[derive(Debug)]
 pub struct ChatHub {
     config: ChatConfig,
+    shared: Arc<Shared>,
+    store: Arc<dyn ChatStore>,
+}
+
+/// What the hub and its [`Feed`] share: the state, and whether the store
+/// can write.
+#[derive(Debug)]
+struct Shared {
     state: Mutex<State>,
+    available: AtomicBool,
 }
 
 /// Counts for tests and `/stats`.
@@ -50,20 +90,31 @@ pub struct HubCounts {
     pub rooms: usize,
 }
 
+/// Who holds a nick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Holder {
+    Guest(MemberId),
+    /// The members logged in to the account of that name.
+    Account(BTreeSet<MemberId>),
+}
+
 #[derive(Debug, Default)]
 struct State {
     members: HashMap<MemberId, Member>,
-    /// Folded nick to owner: the one place nick uniqueness is decided.
-    nicks: HashMap<String, MemberId>,
+    /// Folded nick to holder: the one place nick uniqueness is decided.
+    nicks: HashMap<String, Holder>,
     /// Sorted, so `/rooms` lists them in order.
     rooms: BTreeMap<RoomName, Room>,
     next_id: MemberId,
     next_guest: u64,
+    meter: RateMeter,
 }
 
 #[derive(Debug)]
 struct Member {
     nick: Nick,
+    /// The account logged in to, as registered.
+    account: Option<String>,
     /// `None` while the member is not in chat mode; such a member gets no
     /// relayed lines (they would break calc mode's one-reply-per-line rule).
     room: Option<RoomName>,
@@ -74,7 +125,62 @@ struct Member {
 #[derive(Debug, Default)]
 struct Room {
     members: BTreeSet<MemberId>,
-    history: VecDeque<Line>,
+}
+
+/// Room lines delivered per second, over the last [`RateMeter::SECONDS`]
+/// whole seconds.
+#[derive(Debug)]
+struct RateMeter {
+    start: Instant,
+    /// Lines per second, by second since `start`, in a ring.
+    buckets: [u64; RateMeter::SECONDS + 1],
+    /// The second `buckets` was last written for.
+    second: u64,
+}
+
+impl Default for RateMeter {
+    fn default() -> Self {
+        RateMeter {
+            start: Instant::now(),
+            buckets: [0; RateMeter::SECONDS + 1],
+            second: 0,
+        }
+    }
+}
+
+impl RateMeter {
+    const SECONDS: usize = 10;
+
+    fn advance(&mut self, now: Instant) -> usize {
+        let second = now.saturating_duration_since(self.start).as_secs();
+        let len = self.buckets.len() as u64;
+        while self.second < second {
+            self.second += 1;
+            self.buckets[(self.second % len) as usize] = 0;
+            if second - self.second > len {
+                self.second = second;
+                self.buckets = [0; RateMeter::SECONDS + 1];
+            }
+        }
+        (second % len) as usize
+    }
+
+    fn add(&mut self, n: u64, now: Instant) {
+        let at = self.advance(now);
+        self.buckets[at] += n;
+    }
+
+    fn per_second(&mut self, now: Instant) -> f64 {
+        let at = self.advance(now);
+        let total: u64 = self
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != at)
+            .map(|(_, n)| n)
+            .sum();
+        total as f64 / RateMeter::SECONDS as f64
+    }
 }
 
 /// What a connection's handler receives for its member: the relayed lines,
@@ -107,17 +213,82 @@ pub struct Joined {
     pub already: bool,
 }
 
+/// What became of a `/msg`.
+pub enum Sent {
+    /// Queued for every chatting connection of the recipient.
+    Delivered,
+    /// Nobody of that name is chatting: the store keeps it if the name is
+    /// an account's (`NoSuchAccount` otherwise).
+    Mailed(StoreFuture<MailOutcome>),
+}
+
+impl std::fmt::Debug for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Sent::Delivered => "Delivered",
+            Sent::Mailed(_) => "Mailed",
+        })
+    }
+}
+
 impl ChatHub {
+    /// A hub whose store is in memory (`--ephemeral`, tests).
     pub fn new(config: ChatConfig) -> Arc<ChatHub> {
+        let shared = Arc::new(Shared::default());
+        let store = Arc::new(store::memory::MemoryStore::new(
+            config.retention(),
+            Arc::clone(&shared) as Arc<dyn Feed>,
+        ));
         Arc::new(ChatHub {
             config,
-            state: Mutex::new(State::default()),
+            shared,
+            store,
+        })
+    }
+
+    /// A hub whose store is at `location`.
+    pub fn open(config: ChatConfig, location: &StoreLocation) -> Result<Arc<ChatHub>, OpenError> {
+        let shared = Arc::new(Shared::default());
+        let store = store::open(
+            location,
+            config.retention(),
+            Arc::clone(&shared) as Arc<dyn Feed>,
+        )?;
+        Ok(Arc::new(ChatHub {
+            config,
+            shared,
+            store,
+        }))
+    }
+
+    /// A hub on a store that `store` opens, delivering to the feed it is
+    /// given (for tests that keep a handle on the store).
+    pub fn with_store(
+        config: ChatConfig,
+        store: impl FnOnce(Arc<dyn Feed>) -> Arc<dyn ChatStore>,
+    ) -> Arc<ChatHub> {
+        let shared = Arc::new(Shared::default());
+        let store = store(Arc::clone(&shared) as Arc<dyn Feed>);
+        Arc::new(ChatHub {
+            config,
+            shared,
+            store,
         })
     }
 
     /// The hub's settings.
     pub fn config(&self) -> &ChatConfig {
         &self.config
+    }
+
+    /// The store behind the hub.
+    pub fn store(&self) -> &Arc<dyn ChatStore> {
+        &self.store
+    }
+
+    /// Whether the store could write at its last commit.
+    pub fn history_available(&self) -> bool {
+        self.shared.available.load(Ordering::Relaxed)
     }
 
     /// Registers a new member (not yet in a room) with the next free
@@ -139,16 +310,11 @@ impl ChatHub {
             let mut state = self.lock();
             state.next_id += 1;
             let id = state.next_id;
-            let nick = loop {
-                state.next_guest += 1;
-                let nick = Nick::guest(state.next_guest);
-                if !state.nicks.contains_key(&nick.folded()) {
-                    break nick;
-                }
-            };
-            state.nicks.insert(nick.folded(), id);
+            let nick = state.fresh_guest_nick();
+            state.nicks.insert(nick.folded(), Holder::Guest(id));
             let member = Member {
                 nick,
+                account: None,
                 room: None,
                 outbox,
                 kicked: kicked.clone(),
@@ -175,6 +341,11 @@ impl ChatHub {
         }
     }
 
+    /// Room lines delivered per second, over the last ten seconds.
+    pub fn lines_per_second(&self) -> f64 {
+        self.lock().meter.per_second(Instant::now())
+    }
+
     /// Every room and its size, sorted by name.
     pub fn rooms(&self) -> Vec<(RoomName, usize)> {
         let state = self.lock();
@@ -185,6 +356,40 @@ impl ChatHub {
             .collect()
     }
 
+    /// The account `name` was deleted: every connection logged in to it
+    /// becomes a guest, and those chatting are told.
+    pub fn account_deleted(&self, name: &str) {
+        let folded = name.to_ascii_lowercase();
+        self.shared.with_state(|state, overflowed| {
+            let Some(Holder::Account(ids)) = state.nicks.get(&folded).cloned() else {
+                return;
+            };
+            for id in ids {
+                if let Some(nick) = state.logout(id, overflowed) {
+                    let line: Line =
+                        format!("-- the account {name} was deleted; you are now {nick}").into();
+                    state.send(id, &line, overflowed);
+                }
+            }
+        });
+    }
+
+    /// Locks the state.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.lock()
+    }
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            state: Mutex::new(State::default()),
+            available: AtomicBool::new(true),
+        }
+    }
+}
+
+impl Shared {
     /// Locks the state. A panic while locked cannot leave the state half
     /// updated in a way that matters more than losing the server would, so
     /// a poisoned lock is used as it is.
@@ -208,9 +413,52 @@ impl ChatHub {
     }
 }
 
+impl Feed for Shared {
+    fn deliver(&self, batch: &[Committed]) {
+        self.with_state(|state, overflowed| {
+            state.meter.add(batch.len() as u64, Instant::now());
+            for committed in batch {
+                let line = &committed.line;
+                state.to_room(&line.room, Some(line.origin), &line.text, overflowed);
+            }
+        });
+    }
+
+    fn availability(&self, available: bool) {
+        self.available.store(available, Ordering::Relaxed);
+        let line: Line = if available {
+            "-- chat history is available again".into()
+        } else {
+            "-- chat history is unavailable: new lines cannot be stored, so they are refused until it recovers".into()
+        };
+        self.with_state(|state, overflowed| {
+            let chatting: Vec<MemberId> = state
+                .members
+                .iter()
+                .filter(|(_, m)| m.room.is_some())
+                .map(|(&id, _)| id)
+                .collect();
+            for id in chatting {
+                state.send(id, &line, overflowed);
+            }
+        });
+    }
+}
+
 impl State {
-    /// The nicks of a room's members, sorted ignoring case (for `/who` and
-    /// the list a joiner is shown).
+    /// The next `guest-N` nobody holds.
+    fn fresh_guest_nick(&mut self) -> Nick {
+        loop {
+            self.next_guest += 1;
+            let nick = Nick::guest(self.next_guest);
+            if !self.nicks.contains_key(&nick.folded()) {
+                return nick;
+            }
+        }
+    }
+
+    /// The nicks of a room's members, sorted ignoring case, each once (for
+    /// `/who` and the list a joiner is shown).
     fn nicks_in(&self, room: &RoomName) -> Vec<String> {
         let mut nicks: Vec<String> = self
             .rooms
@@ -224,6 +472,7 @@ impl State {
             })
             .unwrap_or_default();
         nicks.sort_by_key(|n| n.to_ascii_lowercase());
+        nicks.dedup();
         nicks
     }
 
@@ -264,13 +513,50 @@ impl State {
         }
     }
 
-    fn remember(&mut self, room: &RoomName, line: &Line, capacity: usize) {
-        if let Some(r) = self.rooms.get_mut(room) {
-            if r.history.len() == capacity {
-                r.history.pop_front();
-            }
-            r.history.push_back(Arc::clone(line));
+    /// Gives member `id` the nick `nick`, dropping its hold on the old
+    /// one, and tells its room. The caller has checked the new nick is
+    /// free for it and updated [`State::nicks`] for it.
+    fn rename(&mut self, id: MemberId, nick: Nick, overflowed: &mut Vec<MemberId>) {
+        let Some(member) = self.members.get_mut(&id) else {
+            return;
+        };
+        let old = std::mem::replace(&mut member.nick, nick.clone());
+        let room = member.room.clone();
+        self.release(id, &old);
+        if let Some(room) = room
+            && old != nick
+        {
+            let line: Line = format!("-- {old} is now known as {nick}").into();
+            self.to_room(&room, Some(id), &line, overflowed);
         }
+    }
+
+    /// Drops member `id`'s hold on `nick`.
+    fn release(&mut self, id: MemberId, nick: &Nick) {
+        let folded = nick.folded();
+        match self.nicks.get_mut(&folded) {
+            Some(Holder::Guest(owner)) if *owner == id => {
+                self.nicks.remove(&folded);
+            }
+            Some(Holder::Account(ids)) => {
+                ids.remove(&id);
+                if ids.is_empty() {
+                    self.nicks.remove(&folded);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Logs member `id` out: a fresh guest nick. Returns it, if the member
+    /// was logged in.
+    fn logout(&mut self, id: MemberId, overflowed: &mut Vec<MemberId>) -> Option<Nick> {
+        let member = self.members.get_mut(&id)?;
+        member.account.take()?;
+        let nick = self.fresh_guest_nick();
+        self.nicks.insert(nick.folded(), Holder::Guest(id));
+        self.rename(id, nick.clone(), overflowed);
+        Some(nick)
     }
 
     /// Takes member `id` out of its room and drops the room if it is now
@@ -304,9 +590,7 @@ impl State {
     ) -> Option<CancellationToken> {
         self.leave_room(id, why.announcement(), overflowed);
         let member = self.members.remove(&id)?;
-        if self.nicks.get(&member.nick.folded()) == Some(&id) {
-            self.nicks.remove(&member.nick.folded());
-        }
+        self.release(id, &member.nick);
         Some(member.kicked)
     }
 }
@@ -364,48 +648,131 @@ impl ChatMember {
         self.hub.lock().member(self.id).map(|m| m.nick.clone())
     }
 
+    /// The account logged in to, if any.
+    pub fn account(&self) -> Option<String> {
+        self.hub
+            .lock()
+            .member(self.id)
+            .ok()
+            .and_then(|m| m.account.clone())
+    }
+
     /// The current room, if in chat mode.
     pub fn room(&self) -> Result<Option<RoomName>, ChatError> {
         self.hub.lock().member(self.id).map(|m| m.room.clone())
     }
 
+    /// Checks that `name` is a nick this member could take now (valid, not
+    /// logged in, nobody else here has it); the caller then asks the store
+    /// ([`ChatStore::claim_nick`]) and calls [`Self::set_nick`].
+    pub fn check_nick(&self, name: &str) -> Result<Nick, ChatError> {
+        let nick = Nick::parse(name).ok_or(ChatError::InvalidNick)?;
+        let state = self.hub.lock();
+        let member = state.member(self.id)?;
+        if let Some(account) = &member.account {
+            return Err(ChatError::LoggedIn(account.clone()));
+        }
+        match state.nicks.get(&nick.folded()) {
+            Some(Holder::Guest(owner)) if *owner == self.id => Ok(nick),
+            Some(_) => Err(ChatError::NickTaken(nick.to_string())),
+            None => Ok(nick),
+        }
+    }
+
     /// Takes the nick `name` if it is valid and nobody else has it (case
     /// ignored); announces the change to the member's room. Returns the
-    /// new nick.
+    /// new nick. (Whether the name is an account's is the store's to say:
+    /// see [`Self::check_nick`].)
     pub fn set_nick(&mut self, name: &str) -> Result<Nick, ChatError> {
-        let nick = Nick::parse(name).ok_or(ChatError::InvalidNick)?;
+        let nick = self.check_nick(name)?;
         let id = self.id;
         if self.nick()? == nick {
             return Ok(nick);
         }
         self.rate_limit()?;
-        self.hub.with_state(|state, overflowed| {
-            let old = state.member(id)?.nick.clone();
-            let folded = nick.folded();
-            match state.nicks.get(&folded) {
-                Some(&owner) if owner != id => return Err(ChatError::NickTaken(nick.to_string())),
-                _ => {}
+        self.hub.shared.with_state(|state, overflowed| {
+            if state.member(id)?.account.is_some() {
+                return Err(ChatError::NickTaken(nick.to_string()));
             }
-            state.nicks.remove(&old.folded());
-            state.nicks.insert(folded, id);
-            let member = state.members.get_mut(&id).ok_or(ChatError::Gone)?;
-            member.nick = nick.clone();
-            if let Some(room) = member.room.clone() {
-                let line: Line = format!("-- {old} is now known as {nick}").into();
-                state.to_room(&room, Some(id), &line, overflowed);
+            match state.nicks.get(&nick.folded()) {
+                Some(Holder::Guest(owner)) if *owner == id => {}
+                Some(_) => return Err(ChatError::NickTaken(nick.to_string())),
+                None => {}
             }
+            state.nicks.insert(nick.folded(), Holder::Guest(id));
+            state.rename(id, nick.clone(), overflowed);
             Ok(nick)
         })
+    }
+
+    /// Logs the member in to the account `name` (as registered): its nick
+    /// becomes the name (a guest holding it is renamed), and its room is
+    /// told of the change.
+    pub fn login(&mut self, name: &str) -> Result<Nick, ChatError> {
+        let nick = Nick::parse(name).ok_or(ChatError::InvalidNick)?;
+        let id = self.id;
+        self.hub.shared.with_state(|state, overflowed| {
+            if let Some(account) = &state.member(id)?.account {
+                return Err(ChatError::LoggedIn(account.clone()));
+            }
+            let folded = nick.folded();
+            if let Some(Holder::Guest(guest)) = state.nicks.get(&folded).cloned()
+                && guest != id
+            {
+                let renamed = state.fresh_guest_nick();
+                state.nicks.insert(renamed.folded(), Holder::Guest(guest));
+                state.rename(guest, renamed.clone(), overflowed);
+                let line: Line =
+                    format!("-- {nick} is a registered name; you are now {renamed}").into();
+                state.send(guest, &line, overflowed);
+            }
+            let old = state.member(id)?.nick.clone();
+            state.release(id, &old);
+            match state.nicks.get_mut(&folded) {
+                Some(Holder::Account(ids)) => {
+                    ids.insert(id);
+                }
+                _ => {
+                    state
+                        .nicks
+                        .insert(folded, Holder::Account(BTreeSet::from([id])));
+                }
+            }
+            if let Some(member) = state.members.get_mut(&id) {
+                member.account = Some(nick.to_string());
+            }
+            state.rename(id, nick.clone(), overflowed);
+            Ok(nick)
+        })
+    }
+
+    /// Logs the member out; returns its new guest nick (`None` if it was
+    /// not logged in). Its room's read marker is kept for next time.
+    pub fn logout(&mut self) -> Option<Nick> {
+        let (account, room) = {
+            let state = self.hub.lock();
+            let member = state.member(self.id).ok()?;
+            (member.account.clone()?, member.room.clone())
+        };
+        if let Some(room) = room {
+            self.hub.store.mark_seen(&account, &room);
+        }
+        let id = self.id;
+        self.hub
+            .shared
+            .with_state(|state, overflowed| state.logout(id, overflowed))
     }
 
     /// Enters `room` (creating it), leaving the current one if any; both
     /// rooms hear of it.
     pub fn join(&mut self, room: RoomName) -> Result<Joined, ChatError> {
         let id = self.id;
-        if self.room()? != Some(room.clone()) {
+        let previous = self.room()?;
+        if previous.as_ref() != Some(&room) {
             self.rate_limit()?;
+            self.left(previous);
         }
-        self.hub.with_state(|state, overflowed| {
+        self.hub.shared.with_state(|state, overflowed| {
             let member = state.member(id)?;
             let already = member.room.as_ref() == Some(&room);
             if !already {
@@ -435,86 +802,126 @@ impl ChatMember {
     /// Leaves chat mode (the room hears `-- nick left #room`).
     pub fn part(&mut self) {
         let id = self.id;
+        self.left(self.room().ok().flatten());
         self.hub
+            .shared
             .with_state(|state, overflowed| state.leave_room(id, Some(""), overflowed));
     }
 
-    /// Sends `text` to the room as `<nick> text` and keeps it in history.
-    pub fn say(&mut self, text: &str) -> Result<(), ChatError> {
+    /// The member is leaving `room`: a logged-in member's read marker
+    /// moves to the room's last line.
+    fn left(&self, room: Option<RoomName>) {
+        if let (Some(room), Some(account)) = (room, self.account()) {
+            self.hub.store.mark_seen(&account, &room);
+        }
+    }
+
+    /// Publishes `<nick> text` to the room. The future resolves once the
+    /// line is stored and queued for the room's members.
+    pub fn say(&mut self, text: &str) -> Result<StoreFuture<()>, ChatError> {
         let text = message_text(text)?;
         self.send_to_room(|nick| format!("<{nick}> {text}"))
-            .map(drop)
+            .map(|(_, sent)| sent)
     }
 
-    /// Sends `* nick text` to the room and keeps it in history.
-    pub fn me(&mut self, text: &str) -> Result<(), ChatError> {
+    /// Publishes `* nick text` to the room.
+    pub fn me(&mut self, text: &str) -> Result<StoreFuture<()>, ChatError> {
         let text = message_text(text)?;
         self.send_to_room(|nick| format!("* {nick} {text}"))
-            .map(drop)
+            .map(|(_, sent)| sent)
     }
 
-    /// Shares a calculation: `<nick> EXPR = RESULT` goes to the room (and
-    /// history) and is returned for the sender's own screen.
-    pub fn share_calculation(&mut self, expr: &str, result: &str) -> Result<Line, ChatError> {
+    /// Shares a calculation: `<nick> EXPR = RESULT` is published to the
+    /// room, and returned for the sender's own screen (to show once the
+    /// future says it was stored).
+    pub fn share_calculation(
+        &mut self,
+        expr: &str,
+        result: &str,
+    ) -> Result<(Line, StoreFuture<()>), ChatError> {
         let expr = message_text(expr)?;
         let result = clean(result);
         self.send_to_room(|nick| format!("<{nick}> {expr} = {result}"))
     }
 
-    /// Sends the line `line` makes of the sender's nick to the sender's
-    /// room (not to the sender) and keeps it in history.
-    fn send_to_room(&mut self, line: impl FnOnce(&Nick) -> String) -> Result<Line, ChatError> {
-        let id = self.id;
+    /// Builds the line `line` makes of the sender's nick for the sender's
+    /// room (delivered to all but the sender) and publishes it.
+    fn send_to_room(
+        &mut self,
+        line: impl FnOnce(&Nick) -> String,
+    ) -> Result<(Line, StoreFuture<()>), ChatError> {
         self.room()?.ok_or(ChatError::NotChatting)?;
         self.rate_limit()?;
-        let capacity = self.hub.config.history;
-        self.hub.with_state(|state, overflowed| {
-            let (member, room) = state.room_of(id)?;
-            let line: Line = line(&member.nick).into();
-            state.to_room(&room, Some(id), &line, overflowed);
-            state.remember(&room, &line, capacity);
-            Ok(line)
-        })
-    }
-
-    /// Sends `[all] <nick> text` to every member in every room (except the
-    /// sender); it joins every room's history.
-    pub fn all(&mut self, text: &str) -> Result<(), ChatError> {
-        let text = message_text(text)?;
-        let id = self.id;
-        self.room()?.ok_or(ChatError::NotChatting)?;
-        self.rate_limit()?;
-        let capacity = self.hub.config.history;
-        self.hub.with_state(|state, overflowed| {
-            let member = state.member(id)?;
-            let line: Line = format!("[all] <{}> {text}", member.nick).into();
-            let rooms: Vec<RoomName> = state.rooms.keys().cloned().collect();
-            for room in &rooms {
-                state.to_room(room, Some(id), &line, overflowed);
-                state.remember(room, &line, capacity);
+        let room_line = {
+            let state = self.hub.lock();
+            let (member, room) = state.room_of(self.id)?;
+            RoomLine {
+                room,
+                origin: self.id,
+                nick: member.nick.to_string(),
+                account: member.account.clone(),
+                text: line(&member.nick).into(),
             }
-            Ok(())
-        })
+        };
+        let text = Arc::clone(&room_line.text);
+        Ok((text, self.hub.store.publish(vec![room_line])))
     }
 
-    /// Sends `[msg] <nick> text` to the member called `to`, who must be in
-    /// chat mode.
-    pub fn msg(&mut self, to: &str, text: &str) -> Result<(), ChatError> {
+    /// Publishes `[all] <nick> text` to every room (all but the sender);
+    /// it joins every room's history.
+    pub fn all(&mut self, text: &str) -> Result<StoreFuture<()>, ChatError> {
+        let text = message_text(text)?;
+        self.room()?.ok_or(ChatError::NotChatting)?;
+        self.rate_limit()?;
+        let lines = {
+            let state = self.hub.lock();
+            let member = state.member(self.id)?;
+            let line: Line = format!("[all] <{}> {text}", member.nick).into();
+            state
+                .rooms
+                .keys()
+                .map(|room| RoomLine {
+                    room: room.clone(),
+                    origin: self.id,
+                    nick: member.nick.to_string(),
+                    account: member.account.clone(),
+                    text: Arc::clone(&line),
+                })
+                .collect()
+        };
+        Ok(self.hub.store.publish(lines))
+    }
+
+    /// Sends `[msg] <nick> text` to whoever is called `to`: every chatting
+    /// connection of that guest or account; if none is chatting, the store
+    /// keeps it for the account of that name ([`Sent::Mailed`]).
+    pub fn msg(&mut self, to: &str, text: &str) -> Result<Sent, ChatError> {
         let text = message_text(text)?;
         let id = self.id;
         let unknown = || ChatError::NoSuchNick(printable(to, MAX_NICK_CHARS));
         let target = Nick::parse(to).ok_or_else(unknown)?;
         self.room()?.ok_or(ChatError::NotChatting)?;
         self.rate_limit()?;
-        self.hub.with_state(|state, overflowed| {
+        let mailed = self.hub.shared.with_state(|state, overflowed| {
             let from = state.member(id)?.nick.clone();
-            let &to_id = state.nicks.get(&target.folded()).ok_or_else(unknown)?;
-            if state.member(to_id)?.room.is_none() {
-                return Err(unknown());
-            }
             let line: Line = format!("[msg] <{from}> {text}").into();
-            state.send(to_id, &line, overflowed);
-            Ok(())
+            let recipients: Vec<MemberId> = match state.nicks.get(&target.folded()) {
+                Some(Holder::Guest(to)) => vec![*to],
+                Some(Holder::Account(ids)) => ids.iter().copied().collect(),
+                None => Vec::new(),
+            };
+            let chatting: Vec<MemberId> = recipients
+                .into_iter()
+                .filter(|to| state.members.get(to).is_some_and(|m| m.room.is_some()))
+                .collect();
+            for &to in &chatting {
+                state.send(to, &line, overflowed);
+            }
+            Ok::<_, ChatError>((chatting.is_empty()).then_some(line))
+        })?;
+        Ok(match mailed {
+            None => Sent::Delivered,
+            Some(line) => Sent::Mailed(self.hub.store.send_mail(target.as_str(), &line)),
         })
     }
 
@@ -525,18 +932,11 @@ impl ChatMember {
         Ok((room.clone(), state.nicks_in(&room)))
     }
 
-    /// The member's room and its last `n` history lines, oldest first.
-    pub fn history(&self, n: usize) -> Result<(RoomName, Vec<Line>), ChatError> {
-        let state = self.hub.lock();
-        let (_, room) = state.room_of(self.id)?;
-        let lines = state
-            .rooms
-            .get(&room)
-            .map(|r| {
-                let skip = r.history.len().saturating_sub(n);
-                r.history.iter().skip(skip).cloned().collect()
-            })
-            .unwrap_or_default();
+    /// The member's room and a future of its last `n` stored lines,
+    /// oldest first.
+    pub fn history(&self, n: usize) -> Result<(RoomName, StoreFuture<Vec<StoredLine>>), ChatError> {
+        let room = self.room()?.ok_or(ChatError::NotChatting)?;
+        let lines = self.hub.store.history(&room, n);
         Ok((room, lines))
     }
 
@@ -548,7 +948,8 @@ impl ChatMember {
         }
         self.departed = true;
         let id = self.id;
-        self.hub.with_state(|state, overflowed| {
+        self.left(self.room().ok().flatten());
+        self.hub.shared.with_state(|state, overflowed| {
             state.remove(id, why, overflowed);
         });
     }
@@ -562,6 +963,8 @@ impl Drop for ChatMember {
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
 
     fn hub(queue: usize) -> Arc<ChatHub> {
@@ -569,6 +972,7 @@ mod tests {
             rate: 0,
             queue,
             history: 3,
+            ..ChatConfig::default()
         })
     }
 
@@ -614,7 +1018,7 @@ mod tests {
         assert_eq!(joined.here, vec!["a", "b"]);
         c.join(RoomName::parse("#other").unwrap()).unwrap();
         assert_eq!(drain(&mut ia), vec!["-- b joined #lobby"]);
-        b.say("hi \x1b[2J").unwrap();
+        drop(b.say("hi \x1b[2J").unwrap());
         assert_eq!(drain(&mut ia), vec!["<b> hi ?[2J"]);
         assert!(drain(&mut ib).is_empty());
         assert!(drain(&mut ic).is_empty());
@@ -649,12 +1053,15 @@ mod tests {
         let (mut a, _ia) = hub.register();
         a.join(RoomName::lobby()).unwrap();
         for i in 0..5 {
-            a.say(&i.to_string()).unwrap();
+            drop(a.say(&i.to_string()).unwrap());
         }
-        let (_, lines) = a.history(10).unwrap();
-        let lines: Vec<&str> = lines.iter().map(|l| &**l).collect();
-        assert_eq!(lines, ["<guest-1> 2", "<guest-1> 3", "<guest-1> 4"]);
-        assert_eq!(a.history(1).unwrap().1.len(), 1);
+        let history = |n| {
+            let (_, lines) = a.history(n).unwrap();
+            let lines = lines.now_or_never().expect("ready").expect("stored");
+            lines.into_iter().map(|l| l.text).collect::<Vec<_>>()
+        };
+        assert_eq!(history(10), ["<guest-1> 2", "<guest-1> 3", "<guest-1> 4"]);
+        assert_eq!(history(1).len(), 1);
     }
 
     #[test]
@@ -672,7 +1079,7 @@ mod tests {
         // b never reads: "-- c joined" and "0" fill its queue of 2, so "1"
         // overflows it.
         for i in 0..3 {
-            a.say(&i.to_string()).unwrap();
+            drop(a.say(&i.to_string()).unwrap());
             drain(&mut ic);
         }
         assert!(ib.kicked.is_cancelled());
@@ -694,20 +1101,17 @@ mod tests {
         let (mut c, mut ic) = hub.register();
         b.set_nick("Bob").unwrap();
         a.join(RoomName::lobby()).unwrap();
-        assert_eq!(
-            a.msg("bob", "psst"),
-            Err(ChatError::NoSuchNick("bob".into()))
-        );
+        assert!(matches!(a.msg("bob", "psst"), Ok(Sent::Mailed(_)),));
         b.join(RoomName::parse("x").unwrap()).unwrap();
         c.join(RoomName::parse("x").unwrap()).unwrap();
         drain(&mut ib);
-        a.msg("bob", "psst").unwrap();
+        assert!(matches!(a.msg("bob", "psst").unwrap(), Sent::Delivered));
         assert_eq!(drain(&mut ib), ["[msg] <guest-1> psst"]);
         assert!(drain(&mut ic).is_empty());
-        assert_eq!(
-            a.msg("nobody", "x"),
-            Err(ChatError::NoSuchNick("nobody".into()))
-        );
+        assert!(matches!(
+            a.msg("nob dy", "x"),
+            Err(ChatError::NoSuchNick(_))
+        ));
     }
 
     #[test]
@@ -716,10 +1120,11 @@ mod tests {
             rate: 1,
             queue: 8,
             history: 3,
+            ..ChatConfig::default()
         });
         let (mut a, _ia) = hub.register();
         a.join(RoomName::lobby()).unwrap();
-        let results: Vec<_> = (0..10).map(|_| a.say("x")).collect();
+        let results: Vec<_> = (0..10).map(|_| a.say("x").map(drop)).collect();
         assert!(results.contains(&Err(ChatError::SlowDown)));
         assert!(results.iter().filter(|r| r.is_ok()).count() <= 5);
     }

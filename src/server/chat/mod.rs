@@ -3,8 +3,9 @@
 //! # Design: one mutex, short synchronous critical sections
 //!
 //! All shared chat state lives in one [`ChatHub`]: members (id → nick,
-//! room, outbound queue), a case-folded nick index, and rooms (members and
-//! a bounded history). It sits behind one `std::sync::Mutex`, and every
+//! account, room, outbound queue), a case-folded nick index, and rooms
+//! (their members; the history is the store's, see
+//! [`store`](crate::server::store)). It sits behind one `std::sync::Mutex`, and every
 //! operation is a plain (non-`async`) method that locks, does a little
 //! bounded work, and unlocks, so the lock is never held across an `.await`
 //! (the compiler would also refuse to hold a `std` guard across one in a
@@ -33,9 +34,10 @@
 //! is bounded by queue length × line length per member.
 //!
 //! Lines from one sender reach each recipient in the order sent: a sender's
-//! connection handles its lines one at a time, each delivery happens under
-//! the lock, and each queue is FIFO. (In fact the lock puts all lines of a
-//! room in one order that every member sees.)
+//! connection handles its lines one at a time (waiting for each to be
+//! stored), each delivery happens under the lock, and each queue is FIFO.
+//! (In fact the store's commit order, delivered under the lock, puts all
+//! lines of a room in one order that every member sees: the history's.)
 //!
 //! # Who is a member
 //!
@@ -60,7 +62,7 @@ pub mod rate;
 
 use thiserror::Error;
 
-pub use hub::{ChatHub, ChatMember, HubCounts, Inbox, Joined, Line, MemberId};
+pub use hub::{ChatHub, ChatMember, HubCounts, Inbox, Joined, Line, MemberId, Sent};
 pub use names::{LOBBY, MAX_NICK_CHARS, MAX_ROOM_CHARS, Nick, RoomName};
 pub use rate::TokenBucket;
 
@@ -73,6 +75,11 @@ pub const MAX_LISTED_NAMES: usize = 200;
 /// `/history` without a count shows this many lines.
 pub const DEFAULT_HISTORY_LINES: usize = 20;
 
+/// The most lines one `/history` shows (whatever the retention), so that
+/// one command's reply stays small: at most this many lines of at most
+/// [`MAX_MESSAGE_BYTES`] and a nick each.
+pub const MAX_HISTORY_REQUEST: usize = 200;
+
 /// Chat settings (the `--chat-*` flags).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatConfig {
@@ -81,8 +88,24 @@ pub struct ChatConfig {
     pub rate: u32,
     /// Lines waiting for a member before it is disconnected as not reading.
     pub queue: usize,
-    /// Lines of history kept per room; also the most `/history` shows.
+    /// Lines of history kept per room (the most `/history` shows at
+    /// once is [`MAX_HISTORY_REQUEST`]).
     pub history: usize,
+    /// Days a line (and an undelivered private message) is kept.
+    pub history_days: u32,
+    /// Undelivered private messages kept per account.
+    pub mailbox: usize,
+}
+
+impl ChatConfig {
+    /// What the store keeps, from these settings.
+    pub fn retention(&self) -> crate::server::store::Retention {
+        crate::server::store::Retention {
+            lines_per_room: self.history,
+            days: self.history_days,
+            mailbox: self.mailbox,
+        }
+    }
 }
 
 impl Default for ChatConfig {
@@ -90,7 +113,9 @@ impl Default for ChatConfig {
         ChatConfig {
             rate: 2,
             queue: 1024,
-            history: 100,
+            history: 10_000,
+            history_days: 30,
+            mailbox: 1000,
         }
     }
 }
@@ -117,6 +142,15 @@ pub enum ChatError {
     /// The hub dropped this member (its queue overflowed).
     #[error("disconnected from chat")]
     Gone,
+    /// Logged-in members keep their account's name as their nick.
+    #[error("you are logged in as {0}; your nick is your account's name (/logout first)")]
+    LoggedIn(String),
+    /// The nick is a registered account's name.
+    #[error("nickname {0} is registered; /login {0} to use it")]
+    Registered(String),
+    /// The store failed (see [`StoreError`](crate::server::store::StoreError)).
+    #[error(transparent)]
+    Store(#[from] crate::server::store::StoreError),
 }
 
 /// Why a member leaves the hub; decides what its room is told.

@@ -1,0 +1,398 @@
+//! The chat's storage: room history, accounts, mailboxes, read markers and
+//! login throttles, behind one trait, [`ChatStore`], so that the hub and
+//! the commands never know which backend they talk to.
+//!
+//! Backends, one file each:
+//!
+//! * [`sqlite`]: the default, an embedded SQLite database in `--data-dir`
+//!   (WAL mode), with its schema and migrations next to it;
+//! * [`memory`]: `--ephemeral`, nothing on disk; also what tests,
+//!   [`simulate`](super::simulate) and the fuzz targets use.
+//!
+//! # Asynchronous and fallible
+//!
+//! Every operation returns a [`StoreFuture`]: a boxed future of a
+//! `Result<_, StoreError>`. The SQLite backend answers from its own
+//! threads, a later Redis backend (issue 16) from the network, and either
+//! can fail at any time ([`StoreError::Unavailable`]). The memory backend
+//! answers with futures that are ready at once, which the session resolves
+//! on the spot (see `Session::wait`), so that an ephemeral server does not
+//! pay for the asynchrony. A method **starts its work when it is called**;
+//! the future only reports the outcome, and dropping it cancels nothing.
+//! That lets code that cannot wait (a connection ending, in `Drop`) still
+//! record what it must ([`ChatStore::mark_seen`]).
+//!
+//! # Commit before relay, and one order
+//!
+//! A room line is never handed to members directly. The sender's session
+//! gives it to [`ChatStore::publish`]; the backend makes it durable, and
+//! only then passes it to the [`Feed`] it was opened with (the hub), which
+//! queues it for the room's members. The SQLite backend's single writer
+//! thread commits everything queued so far in one transaction (group
+//! commit), then hands the batch to the feed in commit order, so every
+//! member sees a room's lines in one order, the order of the history, and
+//! no member ever saw a line that a crash then loses. The sender's future
+//! resolves after the delivery.
+//!
+//! # What issue 16 (Redis, several instances) plugs in
+//!
+//! A `RedisStore` implementing this trait: `publish` becomes one script
+//! that appends the line to the room's stream and publishes it (the stream
+//! ID is the order), and each instance's subscription calls its own hub's
+//! [`Feed::deliver`] in stream order, so members on every instance see one
+//! order. [`ChatStore::claim_nick`]/[`ChatStore::release_nick`] become an
+//! atomic `SET NX` with a TTL (local backends only check that the name is
+//! not a registered account: one process's hub already keeps nicks
+//! unique). Accounts, mailboxes, markers and the throttle counters
+//! ([`ChatStore::throttle_wait`] and friends) move to Redis keys as they
+//! are. What stays per instance is the hub itself: the members connected
+//! here, their queues and the rooms they are in; presence across
+//! instances (`/who`, `/rooms`, `/msg` to a user on another instance) is a
+//! query the Redis backend adds next to these.
+
+pub mod memory;
+pub mod sqlite;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use thiserror::Error;
+
+use super::chat::{Line, MemberId, Nick, RoomName};
+
+/// What every store operation returns (see the [module docs](self)).
+pub type StoreFuture<T> = BoxFuture<'static, Result<T, StoreError>>;
+
+/// A store operation that failed at run time. Its `Display` is what a
+/// chat user is told after `error: `.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StoreError {
+    /// A write (or the read that needed it) failed: a full disk, an I/O
+    /// error, a database damaged while running. Later operations try
+    /// again, so the store recovers on its own when writes succeed again.
+    #[error("history unavailable")]
+    Unavailable,
+    /// The store has stopped (the server is shutting down).
+    #[error("history unavailable (the server is stopping)")]
+    Stopped,
+}
+
+/// Why a store could not be opened at start. Each message says what to do.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error(
+        "cannot use the data directory {path}: {source} (check that it is a directory you can write, or pick another with --data-dir, or run with --ephemeral)"
+    )]
+    Directory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the database {path}: {source} (if the file is damaged, restore it from a backup or move it away to start afresh)"
+    )]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database {path} is damaged ({detail}); restore it from a backup or move it away to start afresh"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the database {path} is not a safecalc database (application id {found:#x}); point --data-dir elsewhere"
+    )]
+    Foreign { path: PathBuf, found: i64 },
+    #[error(
+        "the database {path} has schema version {found}, newer than this safecalc understands ({known}); run a newer safecalc, or restore a backup made by this one"
+    )]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot start the store's {0} thread: {1}")]
+    Thread(&'static str, #[source] std::io::Error),
+}
+
+/// Where the chat's data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// In memory only: everything is lost when the server stops.
+    Ephemeral,
+    /// A SQLite database in this directory (created if missing).
+    Directory(PathBuf),
+}
+
+/// How much the store keeps (the `--chat-history`, `--history-days` and
+/// `--mailbox-size` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Lines kept per room; older ones are pruned.
+    pub lines_per_room: usize,
+    /// Lines and undelivered messages older than this many days are pruned.
+    pub days: u32,
+    /// Undelivered private messages one account may have waiting.
+    pub mailbox: usize,
+}
+
+impl Retention {
+    /// The age past which lines are pruned.
+    pub fn max_age(&self) -> Duration {
+        Duration::from_secs(u64::from(self.days) * 86_400)
+    }
+}
+
+/// A line for a room, before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomLine {
+    pub room: RoomName,
+    /// The sender's member id in this instance's hub, so that the hub does
+    /// not send the line back to its sender; the store only carries it.
+    pub origin: MemberId,
+    /// The sender's nick when sent.
+    pub nick: String,
+    /// The sender's account, if logged in.
+    pub account: Option<String>,
+    /// The line as members see it (`<alice> hi`), already made safe.
+    pub text: Line,
+}
+
+/// A room line once committed: its place in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// Increasing in commit order (across rooms).
+    pub id: u64,
+    /// Seconds since the Unix epoch, as stamped by the store.
+    pub time: i64,
+    pub line: RoomLine,
+}
+
+/// A line read back from history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLine {
+    pub id: u64,
+    pub time: i64,
+    pub text: String,
+}
+
+/// An account as stored: its name as registered and its password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub name: String,
+    /// The argon2id PHC string.
+    pub phc: String,
+}
+
+impl fmt::Debug for AccountRecord {
+    /// The hash is left out: it has no business in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccountRecord")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a member may take a nick, as far as the store knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NickClaim {
+    Free,
+    /// An account has this name (as registered).
+    Registered(String),
+}
+
+/// The outcome of [`ChatStore::create_account`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Created,
+    /// The name (ignoring ASCII case) is registered already.
+    Exists,
+}
+
+/// A private message kept for an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub time: i64,
+    /// The line as the recipient sees it (`[msg] <bob> hi`).
+    pub text: String,
+}
+
+/// The outcome of [`ChatStore::send_mail`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailOutcome {
+    Stored,
+    /// The recipient's mailbox holds `max` messages already.
+    Full {
+        max: usize,
+    },
+    /// No account has that name.
+    NoSuchAccount,
+}
+
+/// What a user is told at login: the private messages that waited (now
+/// marked delivered) and the unread lines per room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginSummary {
+    pub mail: Vec<Mail>,
+    /// Rooms with lines newer than the last one the account saw there.
+    pub unread: Vec<(RoomName, u64)>,
+}
+
+/// Whose failed logins a throttle counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ThrottleKey {
+    /// An account name, folded to lower case.
+    Account(String),
+    /// A client address (IPv6 by its /64, so one host cannot multiply its
+    /// tries by its addresses).
+    Address(IpAddr),
+}
+
+/// Counts for `/stats`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    pub accounts: u64,
+    pub lines: u64,
+}
+
+/// Where a store hands committed room lines: the hub of this instance.
+pub trait Feed: Send + Sync {
+    /// Queues each line for the members of its room, in the order given,
+    /// which is commit order. Called from the store's own thread (SQLite)
+    /// or the publisher's (memory); never blocks for long.
+    fn deliver(&self, batch: &[Committed]);
+
+    /// The store could (`true`) or could not (`false`) write; called on
+    /// each change, so members can be told once.
+    fn availability(&self, available: bool);
+}
+
+/// The chat's storage (see the [module docs](self)).
+pub trait ChatStore: Send + Sync + fmt::Debug {
+    /// Stores `lines` in one transaction, then delivers them through the
+    /// [`Feed`], then resolves.
+    fn publish(&self, lines: Vec<RoomLine>) -> StoreFuture<()>;
+
+    /// The last `n` lines of `room`, oldest first.
+    fn history(&self, room: &RoomName, n: usize) -> StoreFuture<Vec<StoredLine>>;
+
+    /// The account called `name` (ignoring ASCII case), if any.
+    fn account(&self, name: &str) -> StoreFuture<Option<AccountRecord>>;
+
+    /// Whether a member may take `nick` (see the module docs for what a
+    /// distributed backend does here).
+    fn claim_nick(&self, nick: &Nick) -> StoreFuture<NickClaim>;
+
+    /// A nick claimed with [`Self::claim_nick`] is no longer used. Local
+    /// backends have nothing to do.
+    fn release_nick(&self, _nick: &Nick) {}
+
+    fn create_account(&self, name: &str, phc: String) -> StoreFuture<Created>;
+
+    /// Replaces the account's password hash; `false` if it is gone.
+    fn set_password(&self, name: &str, phc: String) -> StoreFuture<bool>;
+
+    /// Deletes the account, its mailbox and its read markers; `false` if
+    /// it was already gone.
+    fn delete_account(&self, name: &str) -> StoreFuture<bool>;
+
+    /// Keeps a private message for account `to`.
+    fn send_mail(&self, to: &str, text: &str) -> StoreFuture<MailOutcome>;
+
+    /// Takes the account's waiting mail (marking it delivered) and counts
+    /// its unread lines per room.
+    fn login_summary(&self, account: &str) -> StoreFuture<LoginSummary>;
+
+    /// Records that `account` has seen every line of `room` so far (it
+    /// leaves the room). Fire and forget.
+    fn mark_seen(&self, account: &str, room: &RoomName);
+
+    /// How long a login attempt for these keys must wait first (zero if it
+    /// need not).
+    fn throttle_wait(&self, keys: &[ThrottleKey]) -> StoreFuture<Duration>;
+
+    /// Counts a failed login against each key. Fire and forget.
+    fn throttle_failure(&self, keys: &[ThrottleKey]);
+
+    /// A successful login clears the account's count. Fire and forget.
+    fn throttle_success(&self, keys: &[ThrottleKey]);
+
+    /// Accounts and stored lines now (cheap: kept up to date, not counted).
+    fn counts(&self) -> StoreCounts;
+
+    /// Waits for queued writes to be committed (for a graceful stop).
+    fn flush(&self) -> StoreFuture<()>;
+}
+
+/// Opens the store at `location`, delivering committed lines to `feed`.
+pub fn open(
+    location: &StoreLocation,
+    retention: Retention,
+    feed: Arc<dyn Feed>,
+) -> Result<Arc<dyn ChatStore>, OpenError> {
+    Ok(match location {
+        StoreLocation::Ephemeral => Arc::new(memory::MemoryStore::new(retention, feed)),
+        StoreLocation::Directory(dir) => Arc::new(sqlite::SqliteStore::open(dir, retention, feed)?),
+    })
+}
+
+/// Seconds since the Unix epoch now (0 if the clock is before it).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A ready future: what the memory store answers with.
+pub(crate) fn ready<T: Send + 'static>(value: Result<T, StoreError>) -> StoreFuture<T> {
+    Box::pin(std::future::ready(value))
+}
+
+/// `time` (Unix seconds) as `[HH:MM]` in UTC, or `[YYYY-MM-DD HH:MM]` when
+/// it is not on the same UTC day as `now`.
+pub fn format_time(time: i64, now: i64) -> String {
+    let (day, secs) = (time.div_euclid(86_400), time.rem_euclid(86_400));
+    let clock = format!("{:02}:{:02}", secs / 3600, secs / 60 % 60);
+    if day == now.div_euclid(86_400) {
+        format!("[{clock}]")
+    } else {
+        let (y, m, d) = civil_from_days(day);
+        format!("[{y:04}-{m:02}-{d:02} {clock}]")
+    }
+}
+
+/// The proleptic Gregorian date of a day number (days since 1970-01-01);
+/// Howard Hinnant's `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m as u32, d as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_with_the_date_when_not_today() {
+        // 2026-11-25 14:03:09 UTC
+        let t = 1_795_615_389;
+        assert_eq!(format_time(t, t + 60), "[14:03]");
+        assert_eq!(format_time(t, t + 86_400), "[2026-11-25 14:03]");
+        assert_eq!(format_time(0, 10 * 86_400), "[1970-01-01 00:00]");
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
