@@ -58,8 +58,14 @@ start_safecalc() {
     shift
     local name=$1 port=$2
     shift 2
+    # Each server keeps its chat data in a directory of its own under the
+    # run's folder (two servers cannot share one), unless told otherwise.
+    local store=(--data-dir "$out/$name.data")
+    case " $* " in
+        *" --ephemeral "* | *" --data-dir "* | *" --redis "*) store=() ;;
+    esac
     "${prefix[@]}" target/release/safecalc --listen "127.0.0.1:$port" --max-connections 20000 \
-        --chat-rate 0 "$@" > "$out/$name.out" 2> "$out/$name.log" &
+        --chat-rate 0 "${store[@]}" "$@" > "$out/$name.out" 2> "$out/$name.log" &
     started_pid=$!
     pids+=("$started_pid")
     for _ in $(seq 100); do
