@@ -120,24 +120,138 @@ pub fn eval(data: &[u8]) {
     }
 }
 
-/// A result "re-parses as a number literal", precisely: let `t` be the
-/// result's text (Python's `repr`) and `m` be `t` without one leading `-`.
+/// A result "reads back", precisely: its text (Python's `repr`) is what
+/// `Display` prints, fits [`Limits::max_result_chars`], and is made of
+/// pieces that each read back as the value they stand for:
 ///
-/// - The `-` is there exactly when the value is negative (for a float:
-///   when its sign bit is set and it is not a NaN; Python prints every NaN
-///   as `nan`).
-/// - A NaN prints as `nan` and an infinity's `m` is `inf`: those are the
-///   names of constants, not literals, so they are accepted by name.
-/// - Otherwise `m` parses, alone, as an integer literal equal to `|int|`
-///   or a float literal with the same bits as `|float|` (so `repr` loses
-///   nothing: `-0.0` gives `0.0`, which is `|-0.0|`).
-/// - An int has at most `max_int_digits` digits.
+/// - an int or a float: let `t` be its text and `m` be `t` without one
+///   leading `-`. The `-` is there exactly when the value is negative (for
+///   a float: when its sign bit is set and it is not a NaN; Python prints
+///   every NaN as `nan`). A NaN prints as `nan` and an infinity's `m` is
+///   `inf`: names of constants, not literals, so they are accepted by
+///   name. Otherwise `m` parses, alone, as an integer literal equal to
+///   `|int|` or a float literal with the same bits as `|float|` (so `repr`
+///   loses nothing: `-0.0` gives `0.0`, which is `|-0.0|`). An int has at
+///   most `max_str_digits` digits (CPython's printing rule);
+/// - a complex number: `IMj`, or `(RE±IMj)`, each part reading back as
+///   above (written without a `.0`);
+/// - `True`, `False`, `None`; a string `'...'` of printable ASCII;
+/// - a tuple or list: its items' texts, joined by `, `, in brackets (a
+///   tuple of one with a trailing comma);
+/// - a range: `range(start, stop)` or `range(start, stop, step)`, with its
+///   three ints.
 pub fn assert_reads_back(value: &Value, limits: &Limits) {
     let text = value.to_string();
-    let magnitude = text.strip_prefix('-').unwrap_or(&text);
+    assert_eq!(text, value.repr(), "Display and repr differ for {value:?}");
+    assert!(
+        text.len() <= limits.max_result_chars,
+        "a result of {} characters passed the limit of {}",
+        text.len(),
+        limits.max_result_chars
+    );
+    check_repr(value, &text, limits);
+}
+
+fn check_repr(value: &Value, text: &str, limits: &Limits) {
+    match value {
+        Value::Int(_) | Value::Float(_) => check_number(value, text, limits),
+        Value::Bool(b) => assert_eq!(text, if *b { "True" } else { "False" }),
+        Value::None => assert_eq!(text, "None"),
+        Value::Str(s) => {
+            assert!(
+                s.bytes().all(|b| b.is_ascii_graphic() || b == b' '),
+                "string {s:?}"
+            );
+            assert_eq!(text, format!("'{s}'"));
+        }
+        Value::Complex(c) => {
+            let (re, im) = match text.strip_prefix('(') {
+                Some(inner) => {
+                    let inner = inner
+                        .strip_suffix("j)")
+                        .unwrap_or_else(|| panic!("{text:?}"));
+                    // The imaginary part starts at the last sign that is
+                    // not an exponent's.
+                    let split = inner
+                        .char_indices()
+                        .filter(|(i, ch)| {
+                            (*ch == '+' || *ch == '-') && *i > 0 && !inner[..*i].ends_with('e')
+                        })
+                        .map(|(i, _)| i)
+                        .next_back()
+                        .unwrap_or_else(|| panic!("no imaginary part in {text:?}"));
+                    (
+                        Some(&inner[..split]),
+                        inner[split..].trim_start_matches('+'),
+                    )
+                }
+                None => (
+                    None,
+                    text.strip_suffix('j').unwrap_or_else(|| panic!("{text:?}")),
+                ),
+            };
+            match re {
+                Some(re) => check_part(c.re, re),
+                None => assert!(c.re == 0.0 && c.re.is_sign_positive(), "{text:?}"),
+            }
+            check_part(c.im, im);
+        }
+        Value::Tuple(s) | Value::List(s) => {
+            let items: Vec<String> = s.items().iter().map(Value::to_string).collect();
+            for (item, shown) in s.items().iter().zip(&items) {
+                check_repr(item, shown, limits);
+            }
+            let inner = items.join(", ");
+            let expected = match value {
+                Value::List(_) => format!("[{inner}]"),
+                _ if items.len() == 1 => format!("({inner},)"),
+                _ => format!("({inner})"),
+            };
+            assert_eq!(text, expected);
+        }
+        Value::Range(r) => {
+            for part in [&r.start, &r.stop, &r.step] {
+                check_number(&Value::Int(part.clone()), &part.to_string(), limits);
+            }
+            let expected = if r.step == Int::Small(1) {
+                format!("range({}, {})", r.start, r.stop)
+            } else {
+                format!("range({}, {}, {})", r.start, r.stop, r.step)
+            };
+            assert_eq!(text, expected);
+        }
+    }
+}
+
+/// A part of a complex number's text reads back as the part (a float
+/// written without `.0`, so possibly as an int).
+fn check_part(x: f64, text: &str) {
+    let magnitude = text.strip_prefix('-').unwrap_or(text);
+    assert_eq!(
+        text.starts_with('-'),
+        !x.is_nan() && x.is_sign_negative(),
+        "sign of {x:?} printed as {text:?}"
+    );
+    if x.is_nan() {
+        return assert_eq!(magnitude, "nan");
+    }
+    if x.is_infinite() {
+        return assert_eq!(magnitude, "inf");
+    }
+    let read = match literal(magnitude) {
+        Ok(Value::Float(y)) => y,
+        Ok(Value::Int(i)) => i.to_f64().unwrap_or(f64::NAN),
+        other => panic!("{x:?} printed as {text:?}, which parses as {other:?}"),
+    };
+    assert_eq!(read.to_bits(), x.abs().to_bits(), "{text:?} for {x:?}");
+}
+
+fn check_number(value: &Value, text: &str, limits: &Limits) {
+    let magnitude = text.strip_prefix('-').unwrap_or(text);
     let negative = match value {
         Value::Int(i) => i.is_negative(),
         Value::Float(x) => !x.is_nan() && x.is_sign_negative(),
+        _ => false,
     };
     assert_eq!(
         text.starts_with('-'),
@@ -157,10 +271,10 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
         },
         Value::Int(i) => {
             assert!(
-                magnitude.len() <= limits.max_int_digits,
-                "an int of {} digits passed the limit of {}",
+                magnitude.len() <= limits.max_str_digits,
+                "an int of {} digits was printed past the limit of {}",
                 magnitude.len(),
-                limits.max_int_digits
+                limits.max_str_digits
             );
             match literal(magnitude) {
                 Ok(Value::Int(j)) => assert_eq!(
@@ -171,6 +285,7 @@ pub fn assert_reads_back(value: &Value, limits: &Limits) {
                 other => panic!("int {i:?} printed as {text:?}, which parses as {other:?}"),
             }
         }
+        other => panic!("not a number: {other:?}"),
     }
 }
 
@@ -325,7 +440,7 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
                 Expr::power(base, self.expr(depth)?)
             }
             6 => {
-                let function = self.u.choose(&FUNCTIONS)?;
+                let function = self.u.choose(FUNCTIONS)?;
                 let args = self.args(depth, 3)?;
                 Expr::call(function, args)
             }

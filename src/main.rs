@@ -39,6 +39,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct EvalArgs {
+    /// Read `^` as Python's bitwise xor instead of a power.
+    #[arg(long)]
+    python_caret: bool,
     /// The expression; several arguments are joined with spaces.
     #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
     expr: Vec<String>,
@@ -48,14 +51,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
-        Command::Eval(args) => eval(&args.expr.join(" ")),
+        Command::Eval(args) => eval(&args.expr.join(" "), args.python_caret),
     }
 }
 
 /// `safecalc eval EXPR`: the result on stdout, or `error: ...` on stderr
 /// and exit code 1.
-fn eval(expr: &str) -> ExitCode {
-    match safecalc::calc::eval(expr) {
+fn eval(expr: &str, python_caret: bool) -> ExitCode {
+    use safecalc::calc::Limits;
+    let limits = if python_caret {
+        Limits::PYTHON
+    } else {
+        Limits::DEFAULT
+    };
+    match safecalc::calc::eval_with_limits(expr, &limits) {
         Ok(value) => {
             println!("{value}");
             ExitCode::SUCCESS

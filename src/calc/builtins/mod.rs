@@ -1,0 +1,404 @@
+//! The built-in constants and functions: the only names an expression can
+//! reach besides the session's own variables.
+//!
+//! This fixed table is the heart of the safety argument: Python's `eval()`
+//! resolves names through `globals`, `__builtins__` and attribute lookups,
+//! each a path to `__import__`, `open` or the object graph; here a name is
+//! either a row of [`FUNCTIONS`] or [`CONSTANTS`], `math`, or a variable
+//! holding a value. There is nothing else to reach.
+//!
+//! Each function follows CPython 3.11: the builtin of the same name, or the
+//! `math` module's (bare, or as `math.NAME`; bare `pow` is the builtin,
+//! `math.pow` math's). Same arguments, read the same way ([`Params`]), same
+//! result type, same errors with the same messages.
+//!
+//! Layout: [`args`] binds arguments and defines the [`Host`] through which
+//! a function iterates; `core` has the builtins, `math` the math module's
+//! functions, `sort` CPython's list sort.
+
+/// One row of the table: `function!(Module, name, spelling, group,
+/// signature, params, help, body)`.
+macro_rules! function {
+    ($module:ident, $name:literal, $spelling:literal, $group:ident, $sig:literal, $params:expr, $help:literal, $body:expr) => {
+        $crate::calc::builtins::Builtin {
+            name: $name,
+            spelling: $spelling,
+            module: $crate::calc::builtins::Module::$module,
+            group: $crate::calc::builtins::Group::$group,
+            signature: $sig,
+            help: $help,
+            params: $params,
+            body: $body,
+        }
+    };
+}
+
+pub mod args;
+mod core;
+mod math;
+mod sort;
+
+use super::error::{CalcResult, type_error};
+use super::number::Meter;
+use super::value::Value;
+pub use args::{Arg, Flow, Host, Params, Sink};
+
+/// A named constant.
+#[derive(Debug)]
+pub struct Constant {
+    pub name: &'static str,
+    pub value: f64,
+}
+
+/// Constants are equal by name (`nan` must equal itself in a syntax tree).
+impl PartialEq for Constant {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// The constants, as in Python's `math` module (bare, or as `math.pi`).
+pub static CONSTANTS: [Constant; 5] = [
+    Constant {
+        name: "pi",
+        value: std::f64::consts::PI,
+    },
+    Constant {
+        name: "e",
+        value: std::f64::consts::E,
+    },
+    Constant {
+        name: "tau",
+        value: std::f64::consts::TAU,
+    },
+    Constant {
+        name: "inf",
+        value: f64::INFINITY,
+    },
+    Constant {
+        name: "nan",
+        value: f64::NAN,
+    },
+];
+
+/// Where a function comes from in Python.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Module {
+    Builtins,
+    Math,
+}
+
+/// The groups `/help` and the README list functions in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Numbers,
+    Sequences,
+    Powers,
+    Trigonometry,
+    Hyperbolic,
+    Rounding,
+    Integers,
+    Special,
+    Tests,
+}
+
+impl Group {
+    /// Every group, in the order help lists them.
+    pub const ALL: [Group; 9] = [
+        Group::Numbers,
+        Group::Sequences,
+        Group::Powers,
+        Group::Trigonometry,
+        Group::Hyperbolic,
+        Group::Rounding,
+        Group::Integers,
+        Group::Special,
+        Group::Tests,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Numbers => "numbers and conversions",
+            Group::Sequences => "sequences and iteration",
+            Group::Powers => "powers and logarithms",
+            Group::Trigonometry => "trigonometry (radians)",
+            Group::Hyperbolic => "hyperbolic functions",
+            Group::Rounding => "rounding and float parts",
+            Group::Integers => "integer functions",
+            Group::Special => "special functions",
+            Group::Tests => "tests",
+        }
+    }
+}
+
+/// What a function computes, given its call.
+pub type Body = fn(&mut Call<'_>) -> CalcResult<Value>;
+
+/// A built-in function: one row of the table.
+pub struct Builtin {
+    /// Python's name for it (`sqrt`, `pow`).
+    pub name: &'static str,
+    /// How safecalc writes it: the name, or `math.pow` for the math
+    /// module's `pow`, which the bare name does not reach.
+    pub spelling: &'static str,
+    pub module: Module,
+    pub group: Group,
+    /// How it is called, for help: `log(x[, base])`.
+    pub signature: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+    /// How it reads its arguments.
+    pub params: Params,
+    body: Body,
+}
+
+impl std::fmt::Debug for Builtin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Builtin({})", self.spelling)
+    }
+}
+
+impl PartialEq for Builtin {
+    fn eq(&self, other: &Self) -> bool {
+        self.spelling == other.spelling
+    }
+}
+
+/// One call of a built-in, as its body sees it: the arguments bound to
+/// the parameters, the keywords of a function that reads them itself, and
+/// the evaluator, for the work meter and for iterating.
+pub struct Call<'c> {
+    pub function: &'static Builtin,
+    args: &'c [Option<Arg>],
+    keywords: &'c [(&'c str, Arg)],
+    host: &'c mut dyn Host,
+}
+
+impl<'c> Call<'c> {
+    pub fn new(
+        function: &'static Builtin,
+        args: &'c [Option<Arg>],
+        keywords: &'c [(&'c str, Arg)],
+        host: &'c mut dyn Host,
+    ) -> Call<'c> {
+        Call {
+            function,
+            args,
+            keywords,
+            host,
+        }
+    }
+
+    /// How many argument slots were filled or passed (positional arguments,
+    /// for functions that read them themselves).
+    pub fn len(&self) -> usize {
+        self.args.len()
+    }
+
+    /// Whether the call has no arguments in its slots.
+    pub fn is_empty(&self) -> bool {
+        self.args.is_empty()
+    }
+
+    /// Argument `i`, if given.
+    pub fn arg(&self, i: usize) -> Option<&'c Arg> {
+        self.args.get(i).and_then(Option::as_ref)
+    }
+
+    /// Argument `i`, if given and not `None` (Python's `x=None` default).
+    pub fn arg_not_none(&self, i: usize) -> Option<&'c Arg> {
+        self.arg(i)
+            .filter(|a| !matches!(a, Arg::Value(Value::None)))
+    }
+
+    /// The keyword arguments (for [`Params::Custom`] functions).
+    pub fn keywords(&self) -> &'c [(&'c str, Arg)] {
+        self.keywords
+    }
+
+    pub fn meter(&mut self) -> &mut Meter {
+        self.host.meter()
+    }
+
+    /// Feeds each item of `iterable` to `sink` (see [`Host::for_each`]).
+    pub fn for_each(&mut self, iterable: &Arg, sink: &mut Sink<'_>) -> CalcResult<()> {
+        self.host.for_each(iterable, sink)
+    }
+
+    /// Python's qualified name, as some messages use it: `math.sqrt`.
+    pub fn qualified(&self) -> String {
+        self.function.qualified()
+    }
+}
+
+impl Builtin {
+    /// Python's qualified name: `abs`, `math.sqrt`.
+    pub fn qualified(&self) -> String {
+        match self.module {
+            Module::Builtins => self.name.to_string(),
+            Module::Math => format!("math.{}", self.name),
+        }
+    }
+
+    /// Runs the function on an already bound call.
+    pub fn run(&self, call: &mut Call<'_>) -> CalcResult<Value> {
+        call.meter().charge(1)?;
+        (self.body)(call)
+    }
+
+    /// Calls the function with positional values only, outside any
+    /// evaluation (for tests and the fuzz targets' references): the count
+    /// is checked, and iterables must be values.
+    pub fn call_values(&'static self, values: &[Value], meter: &mut Meter) -> CalcResult<Value> {
+        self.params
+            .check_count(self.name, &self.qualified(), values.len())?;
+        let args: Vec<Option<Arg>> = values.iter().cloned().map(Arg::Value).map(Some).collect();
+        let mut host = MeterHost(meter);
+        let mut call = Call::new(self, &args, &[], &mut host);
+        self.run(&mut call)
+    }
+}
+
+/// A [`Host`] with no evaluator behind it: it iterates values only.
+pub struct MeterHost<'m>(pub &'m mut Meter);
+
+impl Host for MeterHost<'_> {
+    fn meter(&mut self) -> &mut Meter {
+        self.0
+    }
+
+    fn for_each(&mut self, iterable: &Arg, sink: &mut Sink<'_>) -> CalcResult<()> {
+        match iterable {
+            Arg::Value(v) => super::sequence::for_each_item(v, self.0, sink),
+            Arg::Generator(_) => Err(type_error("a generator needs an evaluator")),
+        }
+    }
+}
+
+/// Every built-in function: the builtins, then the math module's, in the
+/// order help lists them within each group.
+pub static FUNCTIONS: &[Builtin] = &[
+    // builtins
+    core::ABS,
+    core::ROUND,
+    core::DIVMOD,
+    core::POW,
+    core::INT,
+    core::FLOAT,
+    core::COMPLEX,
+    core::BOOL,
+    core::HEX,
+    core::OCT,
+    core::BIN,
+    core::LEN,
+    core::RANGE,
+    core::LIST,
+    core::TUPLE,
+    core::SORTED,
+    core::SUM,
+    core::MIN,
+    core::MAX,
+    core::ALL,
+    core::ANY,
+    // math
+    math::SQRT,
+    math::EXP,
+    math::LOG,
+    math::LOG2,
+    math::LOG10,
+    math::SIN,
+    math::COS,
+    math::TAN,
+    math::ASIN,
+    math::ACOS,
+    math::ATAN,
+    math::ATAN2,
+    math::HYPOT,
+    math::DEGREES,
+    math::RADIANS,
+    math::SINH,
+    math::COSH,
+    math::TANH,
+    math::FLOOR,
+    math::CEIL,
+    math::TRUNC,
+    math::FACTORIAL,
+    math::GCD,
+    math::POW,
+];
+
+/// The function a bare name calls, if any (`pow` is the builtin).
+pub fn function(name: &str) -> Option<&'static Builtin> {
+    // The first byte rules out most names without a call to `memcmp`.
+    let first = name.as_bytes().first();
+    FUNCTIONS
+        .iter()
+        .find(|f| f.name.as_bytes().first() == first && f.name == name && f.spelling == f.name)
+}
+
+/// The function `math.NAME` calls, if any.
+pub fn math_function(name: &str) -> Option<&'static Builtin> {
+    FUNCTIONS
+        .iter()
+        .find(|f| f.module == Module::Math && f.name == name)
+}
+
+/// The constant of that name, if any (bare, or after `math.`).
+pub fn constant(name: &str) -> Option<&'static Constant> {
+    CONSTANTS.iter().find(|c| c.name == name)
+}
+
+/// The name of the math module, which is fixed too.
+pub const MATH: &str = "math";
+
+/// True for the names a session may not assign to.
+pub fn is_builtin_name(name: &str) -> bool {
+    function(name).is_some() || constant(name).is_some() || name == MATH
+}
+
+/// Every name an expression can reach besides variables, for
+/// suggestions: the functions, the constants, `math`.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FUNCTIONS
+        .iter()
+        .filter(|f| f.spelling == f.name)
+        .map(|f| f.name)
+        .chain(CONSTANTS.iter().map(|c| c.name))
+        .chain(std::iter::once(MATH))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calc::Limits;
+
+    #[test]
+    fn every_function_is_found_by_name() {
+        for f in FUNCTIONS.iter() {
+            if f.spelling == f.name {
+                assert_eq!(function(f.name).unwrap().spelling, f.spelling);
+            }
+            if f.module == Module::Math {
+                assert_eq!(math_function(f.name).unwrap().spelling, f.spelling);
+            }
+            assert!(f.signature.starts_with(f.spelling), "{}", f.signature);
+        }
+        assert_eq!(function("pow").unwrap().module, Module::Builtins);
+        assert_eq!(math_function("pow").unwrap().spelling, "math.pow");
+        assert!(function("open").is_none());
+        assert!(function("__import__").is_none());
+    }
+
+    #[test]
+    fn call_values_checks_the_count() {
+        let mut meter = Meter::new(&Limits::default());
+        let err = function("sqrt")
+            .unwrap()
+            .call_values(&[], &mut meter)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "math.sqrt() takes exactly one argument (0 given)"
+        );
+    }
+}
