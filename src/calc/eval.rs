@@ -31,7 +31,8 @@ use super::number::{Int, Meter};
 use super::ops::{self, Unary};
 use super::sequence::{self, ITEM_COST, Slice};
 use super::suggest::suggestion;
-use super::value::Value;
+use super::value::{Value, release};
+use std::mem::ManuallyDrop;
 
 /// Where names that are not built-ins are looked up.
 pub trait Variables {
@@ -54,14 +55,22 @@ impl Variables for NoVariables {
 
 /// Evaluates `expr`, resolving variables in `variables`.
 pub fn evaluate(expr: &Expr, variables: &dyn Variables, meter: &mut Meter) -> CalcResult<Value> {
-    Evaluator {
+    // Kept here rather than in the evaluator, so that the evaluator has
+    // nothing to drop (a call per evaluation otherwise).
+    let mut scratch: Option<Box<Scratch>> = None;
+    let result = Evaluator {
         tree: expr,
         variables,
         meter,
-        locals: Vec::new(),
-        generators: Vec::new(),
+        scratch: &mut scratch,
     }
-    .eval(expr.root())
+    .eval(expr.root());
+    // The drop glue of an `Option<Box<_>>` is a call; the test is not.
+    if let Some(used) = scratch.take() {
+        drop(used);
+    }
+    std::mem::forget(scratch);
+    result
 }
 
 /// Something a `for` clause (or a function) iterates: a value, or a
@@ -86,6 +95,13 @@ struct Evaluator<'a> {
     tree: &'a Expr,
     variables: &'a dyn Variables,
     meter: &'a mut Meter,
+    /// What comprehensions need, made when the first one runs: most lines
+    /// have none, and an empty `Vec` still costs its drop.
+    scratch: &'a mut Option<Box<Scratch>>,
+}
+
+#[derive(Default)]
+struct Scratch {
     /// The comprehension variables in scope (`None`: not yet bound).
     locals: Vec<Option<Value>>,
     /// Generators created for the call being evaluated (and its
@@ -94,6 +110,25 @@ struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
+    /// The comprehensions' scratch space, made on first use.
+    fn scratch(&mut self) -> &mut Scratch {
+        self.scratch.get_or_insert_with(Box::default)
+    }
+
+    /// How many generators exist now, to release the ones a call creates
+    /// when it returns.
+    #[inline(always)]
+    fn generator_mark(&self) -> usize {
+        self.scratch.as_ref().map_or(0, |s| s.generators.len())
+    }
+
+    #[inline(always)]
+    fn release_generators(&mut self, mark: usize) {
+        if let Some(scratch) = &mut self.scratch {
+            scratch.generators.truncate(mark);
+        }
+    }
+
     fn eval(&mut self, id: NodeId) -> CalcResult<Value> {
         let tree = self.tree;
         match tree.node(id) {
@@ -117,34 +152,59 @@ impl<'a> Evaluator<'a> {
                 "math is a module, not a value: use its names, as in math.pi or math.sqrt(x)",
             )),
             Node::Variable(name) => self.variable(tree.name(*name)),
-            Node::Local { slot, name } => match self.locals.get(*slot as usize) {
-                Some(Some(v)) => {
-                    self.meter.charge(1)?;
-                    Ok(v.clone())
+            Node::Local { slot, name } => {
+                self.meter.charge(1)?;
+                match self.scratch().locals.get(*slot as usize) {
+                    Some(Some(v)) => Ok(v.clone()),
+                    _ => Err(CalcError::UnboundLocal(tree.name(*name).to_string())),
                 }
-                _ => Err(CalcError::UnboundLocal(tree.name(*name).to_string())),
-            },
+            }
             Node::Unary { op, operand } => {
                 let v = self.operand(*operand)?;
                 let op = match op {
+                    // The common case in line: `-2`, `-x`.
+                    UnaryOp::Minus => match v {
+                        Value::Int(Int::Small(i)) if i != i64::MIN => {
+                            self.meter.charge(1)?;
+                            return Ok(Value::Int(Int::Small(-i)));
+                        }
+                        Value::Float(x) => {
+                            self.meter.charge(1)?;
+                            return Ok(Value::float(-x));
+                        }
+                        _ => Unary::Minus,
+                    },
                     UnaryOp::Not => {
                         self.meter.charge(1)?;
-                        return Ok(Value::Bool(!v.is_true()));
+                        let negated = !self.truth(&v)?;
+                        release(v);
+                        return Ok(Value::Bool(negated));
                     }
                     UnaryOp::Plus => Unary::Plus,
-                    UnaryOp::Minus => Unary::Minus,
                     UnaryOp::Invert => Unary::Invert,
                 };
-                ops::unary(op, &v, self.meter)
+                let result = ops::unary(op, &v, self.meter);
+                release(v);
+                result
             }
             Node::Chain { first, rest } => {
                 let mut acc = self.operand(*first)?;
                 for (op, operand) in tree.links(*rest) {
                     let rhs = self.operand(operand)?;
-                    acc = match machine_word_op(op, &acc, &rhs, self.meter) {
-                        Some(result) => result?,
-                        None => ops::binary(op, &acc, &rhs, self.meter)?,
-                    };
+                    match machine_word_op(op, &acc, &rhs, self.meter) {
+                        Some(result) => {
+                            // Both operands were machine words, which own
+                            // nothing: forgetting them is dropping them,
+                            // without the drop glue's tests.
+                            std::mem::forget(std::mem::replace(&mut acc, result?));
+                            std::mem::forget(rhs);
+                        }
+                        None => {
+                            let next = ops::binary(op, &acc, &rhs, self.meter)?;
+                            release(std::mem::replace(&mut acc, next));
+                            release(rhs);
+                        }
+                    }
                 }
                 Ok(acc)
             }
@@ -267,6 +327,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// A value's truth, as a condition uses it.
+    #[inline]
+    fn truth(&mut self, v: &Value) -> CalcResult<bool> {
+        Ok(v.is_true())
+    }
+
     fn eval_items(&mut self, first: Option<NodeId>) -> CalcResult<Vec<Value>> {
         let tree = self.tree;
         let mut items = Vec::with_capacity(tree.items(first).count());
@@ -312,13 +378,13 @@ impl<'a> Evaluator<'a> {
             let holds =
                 if matches!(op, CompareOp::In | CompareOp::NotIn) && self.is_generator(operand) {
                     let source = self.first_iterable(operand)?;
-                    let generator = self.generators.len();
-                    self.generators.push(Generator {
+                    let generator = self.generator_mark();
+                    self.scratch().generators.push(Generator {
                         node: operand,
                         first: source,
                     });
                     let found = self.search(Source::Generator(generator), &left);
-                    self.generators.truncate(generator);
+                    self.release_generators(generator);
                     // `x in gen < y` would compare the generator: not a value.
                     left = Value::None;
                     found? == (op == CompareOp::In)
@@ -363,11 +429,21 @@ impl<'a> Evaluator<'a> {
     // -----------------------------------------------------------------
 
     /// An argument: a value, or a generator expression (created, not run).
+    #[inline]
     fn argument(&mut self, id: NodeId) -> CalcResult<Arg> {
+        match self.tree.node(id) {
+            Node::Int(i) => {
+                self.meter.charge(1)?;
+                return Ok(Arg::Value(Value::Int(Int::Small(*i))));
+            }
+            Node::Float(x) => return Ok(Arg::Value(Value::Float(*x))),
+            _ => {}
+        }
         if self.is_generator(id) {
             let first = self.first_iterable(id)?;
-            self.generators.push(Generator { node: id, first });
-            return Ok(Arg::Generator(self.generators.len() - 1));
+            let generators = &mut self.scratch().generators;
+            generators.push(Generator { node: id, first });
+            return Ok(Arg::Generator(generators.len() - 1));
         }
         self.eval(id).map(Arg::Value)
     }
@@ -381,61 +457,65 @@ impl<'a> Evaluator<'a> {
         first_arg: Option<NodeId>,
     ) -> CalcResult<Value> {
         let tree = self.tree;
-        let generators = self.generators.len();
-        // Most calls have a few positional arguments: keep them on the
-        // stack.
-        const INLINE: usize = 4;
-        let mut inline: [Option<Arg>; INLINE] = Default::default();
-        let mut spilled: Vec<Option<Arg>> = Vec::new();
+        let (mut count, mut keywords) = (0, false);
+        for arg in tree.items(first_arg) {
+            count += 1;
+            keywords |= matches!(tree.node(arg), Node::Keyword { .. });
+        }
+        if keywords || count > INLINE_ARGUMENTS {
+            return self.call_builtin_general(function, first_arg);
+        }
+        // The common call: a few positional arguments, kept on the stack.
+        let generators = self.generator_mark();
+        let mut positional = Arguments::default();
+        for arg in tree.items(first_arg) {
+            positional.push(self.argument(arg)?);
+        }
+        function
+            .params
+            .check_count(function.name, &function.qualified(), count)?;
+        let mut call = Call::new(function, positional.as_slice(), &[], self);
+        let result = function.run(&mut call);
+        self.release_generators(generators);
+        result
+    }
+
+    /// [`Self::call_builtin`] for a call with keywords or many arguments.
+    fn call_builtin_general(
+        &mut self,
+        function: &'static Builtin,
+        first_arg: Option<NodeId>,
+    ) -> CalcResult<Value> {
+        let tree = self.tree;
+        let generators = self.generator_mark();
+        let mut positional = Vec::new();
         let mut keywords: Vec<(&str, Arg)> = Vec::new();
-        let mut count = 0;
         for arg in tree.items(first_arg) {
             if let Node::Keyword { name, value } = *tree.node(arg) {
                 let value = self.argument(value)?;
                 keywords.push((tree.name(name), value));
-                continue;
-            }
-            let value = self.argument(arg)?;
-            if count < INLINE && spilled.is_empty() {
-                inline[count] = Some(value);
             } else {
-                if spilled.is_empty() {
-                    spilled.extend(inline.iter_mut().map(Option::take));
-                }
-                spilled.push(Some(value));
+                positional.push(self.argument(arg)?);
             }
-            count += 1;
         }
-        let qualified = || function.qualified();
         let result = if keywords.is_empty() || function.params == builtins::Params::Custom {
             if keywords.is_empty() {
                 function
                     .params
-                    .check_count(function.name, &qualified(), count)?;
+                    .check_count(function.name, &function.qualified(), positional.len())?;
             }
-            let args = if spilled.is_empty() {
-                &inline[..count]
-            } else {
-                &spilled[..]
-            };
-            let mut call = Call::new(function, args, &keywords, self);
+            let slots: Vec<Option<Arg>> = positional.into_iter().map(Some).collect();
+            let mut call = Call::new(function, &slots, &keywords, self);
             function.run(&mut call)
         } else {
-            let positional: Vec<Arg> = if spilled.is_empty() {
-                inline[..count]
-                    .iter_mut()
-                    .filter_map(Option::take)
-                    .collect()
-            } else {
-                spilled.into_iter().flatten().collect()
-            };
-            let bound = function
-                .params
-                .bind(function.name, &qualified(), positional, keywords)?;
+            let bound =
+                function
+                    .params
+                    .bind(function.name, &function.qualified(), positional, keywords)?;
             let mut call = Call::new(function, &bound.slots, &[], self);
             function.run(&mut call)
         };
-        self.generators.truncate(generators);
+        self.release_generators(generators);
         result
     }
 
@@ -450,7 +530,7 @@ impl<'a> Evaluator<'a> {
             }
             _ => Err(self.eval(target)?),
         };
-        let generators = self.generators.len();
+        let generators = self.generator_mark();
         let (mut positional, mut keywords) = (0, 0);
         for arg in tree.items(first_arg) {
             match *tree.node(arg) {
@@ -464,7 +544,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        self.generators.truncate(generators);
+        self.release_generators(generators);
         match callee {
             Ok((object, method)) => {
                 attributes::call_method(&object, method, positional, keywords, self.meter)
@@ -485,8 +565,9 @@ impl<'a> Evaluator<'a> {
     fn iterable(&mut self, id: NodeId) -> CalcResult<Source> {
         if self.is_generator(id) {
             let first = self.first_iterable(id)?;
-            self.generators.push(Generator { node: id, first });
-            return Ok(Source::Generator(self.generators.len() - 1));
+            let generators = &mut self.scratch().generators;
+            generators.push(Generator { node: id, first });
+            return Ok(Source::Generator(generators.len() - 1));
         }
         let v = self.eval(id)?;
         match v {
@@ -527,12 +608,13 @@ impl<'a> Evaluator<'a> {
         else {
             return Err(type_error("not a comprehension"));
         };
-        let saved = self.locals.len();
+        let locals = &mut self.scratch().locals;
+        let saved = locals.len();
         let base = base as usize;
-        self.locals.truncate(base);
-        self.locals.resize(base + slots as usize, None);
+        locals.truncate(base);
+        locals.resize(base + slots as usize, None);
         let result = self.run_clauses(Some(clauses), element, Some(first), sink);
-        self.locals.truncate(saved.min(base));
+        self.scratch().locals.truncate(saved.min(base));
         result
     }
 
@@ -558,12 +640,12 @@ impl<'a> Evaluator<'a> {
                     Some(source) => source,
                     None => self.iterable(iterable)?,
                 };
-                let generators = self.generators.len();
+                let generators = self.generator_mark();
                 let flow = self.for_each_source(source, &mut |ev, item| {
                     ev.bind(target, item)?;
                     ev.run_clauses(next, element, None, sink)
                 });
-                self.generators.truncate(generators);
+                self.release_generators(generators);
                 flow
             }
             Node::If { condition, next } => {
@@ -582,7 +664,7 @@ impl<'a> Evaluator<'a> {
     fn bind(&mut self, target: NodeId, item: Value) -> CalcResult<()> {
         match *self.tree.node(target) {
             Node::Store { slot, .. } => {
-                if let Some(place) = self.locals.get_mut(slot as usize) {
+                if let Some(place) = self.scratch().locals.get_mut(slot as usize) {
                     *place = Some(item);
                 }
                 Ok(())
@@ -604,7 +686,7 @@ impl<'a> Evaluator<'a> {
     fn for_each_source(&mut self, source: Source, body: &mut Body<'_, 'a>) -> CalcResult<Flow> {
         match source {
             Source::Generator(index) => {
-                let Some(generator) = self.generators.get(index) else {
+                let Some(generator) = self.scratch().generators.get(index) else {
                     return Err(type_error("generator already finished"));
                 };
                 let (node, first) = (generator.node, generator.first.clone());
@@ -697,6 +779,56 @@ fn unpack(item: &Value, n: usize, meter: &mut Meter) -> CalcResult<Vec<Value>> {
         )));
     }
     Ok(values)
+}
+
+/// The positional arguments of a call of a few (most calls), on the
+/// stack. Their values are released by hand (see `value::release`) so
+/// that dropping a call's numbers costs a comparison each rather than a
+/// call of `Value`'s drop glue per slot.
+#[derive(Default)]
+struct Arguments {
+    slots: ManuallyDrop<[Option<Arg>; INLINE_ARGUMENTS]>,
+    len: usize,
+    /// Whether a slot holds something that owns shared data.
+    owns_heap: bool,
+}
+
+/// The most arguments [`Arguments`] holds.
+const INLINE_ARGUMENTS: usize = 4;
+
+impl Arguments {
+    #[inline]
+    fn push(&mut self, arg: Arg) {
+        self.owns_heap |= !matches!(&arg, Arg::Value(v) if !v.owns_heap());
+        if let Some(slot) = self.slots.get_mut(self.len) {
+            *slot = Some(arg);
+            self.len += 1;
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[Option<Arg>] {
+        &self.slots[..self.len]
+    }
+}
+
+impl Drop for Arguments {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // Numbers own nothing: when there are only numbers, nothing to do.
+        if self.owns_heap {
+            self.release();
+        }
+    }
+}
+
+impl Arguments {
+    #[inline(never)]
+    fn release(&mut self) {
+        for slot in &mut self.slots[..self.len] {
+            drop(slot.take());
+        }
+    }
 }
 
 impl Host for Evaluator<'_> {

@@ -224,6 +224,20 @@ fn int_op(
 /// `a ** b` (and `pow(a, b)`).
 pub fn power(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
     m.charge(1)?;
+    // A float with a float or a machine-word int, without the widening.
+    let real = |v: &Value| match v {
+        Value::Float(x) => Some(*x),
+        Value::Int(Int::Small(i)) => Some(*i as f64),
+        _ => None,
+    };
+    if matches!((a, b), (Value::Float(_), _) | (_, Value::Float(_)))
+        && let (Some(x), Some(y)) = (real(a), real(b))
+    {
+        return match number::float_pow(x, y)? {
+            FloatPow::Real(r) => Ok(Value::float(r)),
+            FloatPow::Complex => complex_power(Complex::new(x, 0.0), Complex::new(y, 0.0)),
+        };
+    }
     let (Some(x), Some(y)) = (Num::of(a), Num::of(b)) else {
         return Err(unsupported("** or pow()", a, b));
     };
@@ -347,6 +361,24 @@ pub fn unary(op: Unary, a: &Value, m: &mut Meter) -> CalcResult<Value> {
 /// `a OP b` for one comparison of a chain.
 pub fn compare(op: CompareOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult<bool> {
     m.charge(1)?;
+    // Machine words, in line: ints with ints, floats with floats.
+    let ordering = match (a, b) {
+        (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => Some(x.cmp(y)),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        _ => return compare_values(op, a, b, m),
+    };
+    Ok(match op {
+        CompareOp::Lt => ordering == Some(Ordering::Less),
+        CompareOp::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
+        CompareOp::Gt => ordering == Some(Ordering::Greater),
+        CompareOp::Ge => matches!(ordering, Some(Ordering::Greater | Ordering::Equal)),
+        CompareOp::Eq => ordering == Some(Ordering::Equal),
+        CompareOp::Ne => ordering != Some(Ordering::Equal),
+        CompareOp::In | CompareOp::NotIn => return compare_values(op, a, b, m),
+    })
+}
+
+fn compare_values(op: CompareOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult<bool> {
     match op {
         CompareOp::Eq => equal(a, b, m),
         CompareOp::Ne => equal(a, b, m).map(|e| !e),

@@ -326,22 +326,58 @@ fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Python's keywords: never names.
-const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
-    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
-    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-    "with", "yield",
-];
-
+/// Whether `word` is one of Python's keywords (never a name). Chosen by
+/// length and first letter, then compared: most names are rejected
+/// without comparing any text.
 fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    let bytes = word.as_bytes();
+    let Some(first) = bytes.first() else {
+        return false;
+    };
+    let candidates: &[&str] = match (bytes.len(), first) {
+        (2, b'a') => &["as"],
+        (2, b'i') => &["if", "in", "is"],
+        (2, b'o') => &["or"],
+        (3, b'a') => &["and"],
+        (3, b'd') => &["def", "del"],
+        (3, b'f') => &["for"],
+        (3, b'n') => &["not"],
+        (3, b't') => &["try"],
+        (4, b'N') => &["None"],
+        (4, b'T') => &["True"],
+        (4, b'e') => &["elif", "else"],
+        (4, b'f') => &["from"],
+        (4, b'p') => &["pass"],
+        (4, b'w') => &["with"],
+        (5, b'F') => &["False"],
+        (5, b'a') => &["async", "await"],
+        (5, b'b') => &["break"],
+        (5, b'c') => &["class"],
+        (5, b'r') => &["raise"],
+        (5, b'w') => &["while"],
+        (5, b'y') => &["yield"],
+        (6, b'a') => &["assert"],
+        (6, b'e') => &["except"],
+        (6, b'g') => &["global"],
+        (6, b'i') => &["import"],
+        (6, b'l') => &["lambda"],
+        (6, b'r') => &["return"],
+        (7, b'f') => &["finally"],
+        (8, b'c') => &["continue"],
+        (8, b'n') => &["nonlocal"],
+        _ => &[],
+    };
+    candidates.contains(&word)
 }
 
 /// The input after keyword `word`, if it starts with it (and not with a
 /// longer name).
 #[inline]
 fn keyword<'i>(input: &'i str, word: &str) -> Option<&'i str> {
+    // The first byte rules out most places without comparing the rest.
+    if input.as_bytes().first() != word.as_bytes().first() {
+        return None;
+    }
     let rest = input.strip_prefix(word)?;
     match peek(rest) {
         Some(b) if is_name_byte(b) => None,
@@ -353,7 +389,7 @@ fn keyword<'i>(input: &'i str, word: &str) -> Option<&'i str> {
 /// an expression above the binary operators: a comparison, `and`, `or`,
 /// `not in`, `is`, or a conditional. Most operands are followed by none of
 /// these, and [`Grammar::expression`] then returns at once.
-#[inline]
+#[inline(always)]
 fn continues_expression(next: &[u8]) -> bool {
     match next {
         [b'<' | b'>', ..] | [b'=' | b'!', b'=', ..] => true,
@@ -397,6 +433,7 @@ fn level(op: BinaryOp) -> u8 {
 /// `NAME '='` (but not `NAME '=='`) at the start of a statement or a
 /// keyword argument, with the white space after it: the name, and the
 /// input after the `=`.
+#[inline(always)]
 fn assignment_target(input: &str) -> PResult<'_, &str> {
     let (rest, target) = name(input)?;
     let (rest, _) = ws(rest)?;
@@ -538,6 +575,7 @@ impl Grammar<'_> {
     }
 
     /// `expression (',' expression)* [',']`: a tuple if there is a comma.
+    #[inline(always)]
     fn expressions<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
         let (rest, first) = self.expression(input)?;
         let after = ws(rest)?.0;
@@ -571,23 +609,44 @@ impl Grammar<'_> {
         }
     }
 
+    /// An expression, with the common one (operators up to `|`, followed by
+    /// nothing that continues it) taken without the rules above them.
+    #[inline(always)]
     fn expression<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
-        let (rest, node) = if keyword(input, "not").is_some() {
-            self.disjunction(input)?
-        } else if keyword(input, "lambda").is_some() {
-            return fail(
-                input,
-                FailureKind::Invalid("lambda is not supported: functions are not values"),
-            );
-        } else {
+        if !matches!(peek(input), Some(b'n' | b'l')) {
             let (rest, first) = self.binary(input, 0)?;
             if !continues_expression(ws(rest)?.0.as_bytes()) {
                 return Ok((rest, first));
             }
-            let (rest, compared) = self.compare_tail(rest, first)?;
-            let (rest, conjunction) = self.bool_tail(rest, compared, BoolOp::And)?;
-            self.bool_tail(rest, conjunction, BoolOp::Or)?
-        };
+            return self.expression_tail(rest, first);
+        }
+        self.full_expression(input)
+    }
+
+    /// [`Self::expression`] when it starts with a name that may be `not`
+    /// or `lambda`.
+    fn full_expression<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
+        if let Some(after) = keyword(input, "lambda") {
+            let _ = after;
+            return fail(
+                input,
+                FailureKind::Invalid("lambda is not supported: functions are not values"),
+            );
+        }
+        if keyword(input, "not").is_some() {
+            let (rest, node) = self.disjunction(input)?;
+            return self.conditional_tail(rest, node);
+        }
+        let (rest, first) = self.binary(input, 0)?;
+        self.expression_tail(rest, first)
+    }
+
+    /// What may follow an expression's first operand: comparisons, `and`,
+    /// `or`, a conditional.
+    fn expression_tail<'i>(&self, rest: &'i str, first: NodeId) -> PResult<'i, NodeId> {
+        let (rest, compared) = self.compare_tail(rest, first)?;
+        let (rest, conjunction) = self.bool_tail(rest, compared, BoolOp::And)?;
+        let (rest, node) = self.bool_tail(rest, conjunction, BoolOp::Or)?;
         self.conditional_tail(rest, node)
     }
 
@@ -752,8 +811,9 @@ impl Grammar<'_> {
     /// the module docs): operands of `min`'s level or above.
     fn binary<'i>(&self, input: &'i str, min: u8) -> PResult<'i, NodeId> {
         let (mut input, mut left) = self.operand(input)?;
+        let mut next = self.binary_op(ws(input)?.0);
         loop {
-            let Some((mut op, mut len)) = self.binary_op(ws(input)?.0) else {
+            let Some((mut op, mut len)) = next else {
                 return Ok((input, left));
             };
             let chain_level = level(op);
@@ -763,29 +823,46 @@ impl Grammar<'_> {
             // A flat chain of this level: each operand binds tighter.
             let mut links = ListBuilder::default();
             loop {
-                let after_op = &ws(input)?.0[len..];
-                let (after, operand) = self
-                    .binary(ws(after_op)?.0, chain_level + 1)
-                    .map_err(as_failure)?;
+                let at = ws(&ws(input)?.0[len..])?.0;
+                let (after, operand, following) = self.chain_operand(at, chain_level)?;
                 input = after;
-                self.push_cell(
-                    &mut links,
-                    Node::Link {
-                        op,
-                        operand,
-                        next: None,
-                    },
-                );
-                match self.binary_op(ws(input)?.0) {
-                    Some((next, next_len)) if level(next) == chain_level => {
-                        (op, len) = (next, next_len)
+                self.push_cell(&mut links, Node::Link { op, operand, next: None });
+                match following {
+                    Some((o, l)) if level(o) == chain_level => (op, len) = (o, l),
+                    _ => {
+                        next = following;
+                        break;
                     }
-                    _ => break,
                 }
             }
             let rest = links.head.unwrap_or(left);
             left = self.push(Node::Chain { first: left, rest });
         }
+    }
+
+    /// An operand of a chain of level `chain_level` (one that binds
+    /// tighter), and the operator after it, if any. The common operand, a
+    /// lone number followed by nothing tighter (`2` in `1 + 2 + 3`), is
+    /// taken here without the recursive call, which on `1+2+...` was most
+    /// of the parser's time.
+    #[inline]
+    fn chain_operand<'i>(
+        &self,
+        at: &'i str,
+        chain_level: u8,
+    ) -> Result<(&'i str, NodeId, Option<(BinaryOp, usize)>), nom::Err<Failure>> {
+        if let Some((rest, literal)) = self.short_literal(at) {
+            let after = ws(rest)?.0;
+            if !self.continues_primary(after.as_bytes()) {
+                let following = self.binary_op(after);
+                if following.is_none_or(|(o, _)| level(o) <= chain_level) {
+                    return Ok((rest, self.push(literal), following));
+                }
+            }
+        }
+        let (rest, operand) = self.binary(at, chain_level + 1).map_err(as_failure)?;
+        let following = self.binary_op(ws(rest)?.0);
+        Ok((rest, operand, following))
     }
 
     /// A `factor`, with the most common one taken on the spot: a lone
@@ -902,17 +979,16 @@ impl Grammar<'_> {
         if is_string_prefix(identifier, rest) {
             return fail(input, FailureKind::Invalid(STRING_LITERALS));
         }
-        let literal = match identifier {
-            "True" => Some(Node::Bool(true)),
-            "False" => Some(Node::Bool(false)),
-            "None" => Some(Node::None),
-            word if is_keyword(word) => return expected(input, OPERAND),
-            _ => None,
-        };
-        if let Some(literal) = literal {
+        if is_keyword(identifier) {
+            let literal = match identifier {
+                "True" => Node::Bool(true),
+                "False" => Node::Bool(false),
+                "None" => Node::None,
+                _ => return expected(input, OPERAND),
+            };
             return Ok((rest, self.push(literal)));
         }
-        if identifier == builtins::MATH {
+        if identifier.as_bytes().first() == Some(&b'm') && identifier == builtins::MATH {
             return self.math_atom(rest);
         }
         let after = ws(rest)?.0;
@@ -1164,7 +1240,8 @@ impl Grammar<'_> {
     /// generator expression alone; then the call node.
     fn arguments<'i>(&self, input: &'i str, callee: Callee) -> PResult<'i, NodeId> {
         let mut args = ListBuilder::default();
-        let mut keywords: Vec<&str> = Vec::new();
+        // The keyword names so far (made only for a call that has some).
+        let mut keywords: Option<Vec<&str>> = None;
         let mut count = 0;
         let mut input = ws(input)?.0;
         loop {
@@ -1186,16 +1263,17 @@ impl Grammar<'_> {
                             FailureKind::Invalid("a keyword argument's name cannot be a keyword"),
                         );
                     }
-                    if keywords.contains(&keyword_name) {
+                    let seen = keywords.get_or_insert_with(Vec::new);
+                    if seen.contains(&keyword_name) {
                         return fail(input, FailureKind::Invalid("keyword argument repeated"));
                     }
-                    keywords.push(keyword_name);
+                    seen.push(keyword_name);
                     let name = self.add_name(keyword_name);
                     let (rest, value) = self.expression(after).map_err(as_failure)?;
                     (rest, self.push(Node::Keyword { name, value }))
                 }
                 Err(_) => {
-                    if !keywords.is_empty() {
+                    if keywords.is_some() {
                         return fail(
                             input,
                             FailureKind::Invalid("positional argument follows keyword argument"),

@@ -111,7 +111,28 @@ impl Params {
     /// Checks the count of a call without keywords (the common case, whose
     /// arguments then stay where the caller has them): the checks of
     /// [`Self::bind`] that depend on the count alone, with their messages.
-    pub fn check_count(self, name: &str, qualified: &str, n: usize) -> CalcResult<()> {
+    #[inline(always)]
+    pub fn check_count(
+        self,
+        name: &str,
+        qualified: &dyn std::fmt::Display,
+        n: usize,
+    ) -> CalcResult<()> {
+        match self {
+            // The common cases, in line.
+            Params::One if n == 1 => Ok(()),
+            Params::Positional { min, max } if (min..=max).contains(&n) => Ok(()),
+            Params::Varargs | Params::Custom => Ok(()),
+            _ => self.count_error(name, qualified, n),
+        }
+    }
+
+    fn count_error(
+        self,
+        name: &str,
+        qualified: &dyn std::fmt::Display,
+        n: usize,
+    ) -> CalcResult<()> {
         match self {
             Params::One if n != 1 => Err(type_error(format!(
                 "{qualified}() takes exactly one argument ({n} given)"
@@ -148,7 +169,7 @@ impl Params {
     pub fn bind<'k>(
         self,
         name: &str,
-        qualified: &str,
+        qualified: &dyn std::fmt::Display,
         positional: Vec<Arg>,
         keywords: Vec<(&'k str, Arg)>,
     ) -> CalcResult<Bound<'k>> {

@@ -70,6 +70,7 @@ pub const ABS: Builtin = builtin!(
     "absolute value (of a complex number: its modulus)",
     |c| {
         match required(c, 0) {
+            Arg::Value(Value::Int(Int::Small(i))) if *i != i64::MIN => Ok(Value::from(i.abs())),
             Arg::Value(v @ (Value::Int(_) | Value::Bool(_))) => {
                 let i = v.as_int().unwrap_or(Int::Small(0));
                 if i.is_negative() {
@@ -657,8 +658,33 @@ fn min_max(c: &mut Call<'_>, name: &'static str) -> CalcResult<Value> {
     } else {
         super::super::ast::CompareOp::Gt
     };
+    if positional > 1 {
+        // The arguments themselves: the best is chosen by reference and
+        // copied once.
+        let mut best: Option<&Value> = None;
+        for i in 0..positional {
+            let item = match required(c, i) {
+                Arg::Value(v) => v,
+                other => return Err(type_error(format!(
+                    "'{}' not supported between instances of '{}' and '{}'",
+                    op.symbol(),
+                    other.type_name(),
+                    best.map_or("NoneType", Value::type_name)
+                ))),
+            };
+            c.meter().charge(sequence::ITEM_COST)?;
+            if let Some(key) = key {
+                return Err(not_callable(key));
+            }
+            match best {
+                Some(b) if !ops::compare(op, item, b, c.meter())? => {}
+                _ => best = Some(item),
+            }
+        }
+        return Ok(best.cloned().unwrap_or(Value::None));
+    }
     let mut best: Option<Value> = None;
-    let mut choose = |meter: &mut Meter, item: Value| -> CalcResult<Flow> {
+    c.for_each(required(c, 0), &mut |meter, item| {
         if let Some(key) = key {
             return Err(not_callable(key));
         }
@@ -667,22 +693,7 @@ fn min_max(c: &mut Call<'_>, name: &'static str) -> CalcResult<Value> {
             _ => best = Some(item),
         }
         Ok(Flow::Continue)
-    };
-    if positional == 1 {
-        let iterable = required(c, 0);
-        c.for_each(iterable, &mut choose)?;
-    } else {
-        let items: Vec<Value> = (0..positional).map(|i| value_of(required(c, i))).collect();
-        let mut meter_items = Value::Tuple(Arc::new(sequence::Sequence::new(
-            items,
-            &super::super::limits::Limits {
-                max_sequence_len: usize::MAX,
-                ..*c.meter().limits()
-            },
-        )?));
-        let args = Arg::Value(std::mem::replace(&mut meter_items, Value::None));
-        c.for_each(&args, &mut choose)?;
-    }
+    })?;
     match (best, default) {
         (Some(b), _) => Ok(b),
         (None, Some(d)) => Ok(value_of(d)),

@@ -226,18 +226,28 @@ impl<'c> Call<'c> {
     }
 
     /// Python's qualified name, as some messages use it: `math.sqrt`.
-    pub fn qualified(&self) -> String {
+    pub fn qualified(&self) -> Qualified {
         self.function.qualified()
+    }
+}
+
+/// A function's qualified name, written when a message needs it (most
+/// calls never do, so it is not built beforehand).
+pub struct Qualified(&'static Builtin);
+
+impl std::fmt::Display for Qualified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.module {
+            Module::Builtins => f.write_str(self.0.name),
+            Module::Math => write!(f, "math.{}", self.0.name),
+        }
     }
 }
 
 impl Builtin {
     /// Python's qualified name: `abs`, `math.sqrt`.
-    pub fn qualified(&self) -> String {
-        match self.module {
-            Module::Builtins => self.name.to_string(),
-            Module::Math => format!("math.{}", self.name),
-        }
+    pub fn qualified(&'static self) -> Qualified {
+        Qualified(self)
     }
 
     /// Runs the function on an already bound call.
@@ -277,7 +287,9 @@ impl Host for MeterHost<'_> {
 
 /// Every built-in function: the builtins, then the math module's, in the
 /// order help lists them within each group.
-pub static FUNCTIONS: &[Builtin] = &[
+pub static FUNCTIONS: &[Builtin] = &TABLE;
+
+const TABLE: [Builtin; TABLE_LEN] = [
     // builtins
     core::ABS,
     core::ROUND,
@@ -327,20 +339,104 @@ pub static FUNCTIONS: &[Builtin] = &[
     math::POW,
 ];
 
+const TABLE_LEN: usize = 45;
+
 /// The function a bare name calls, if any (`pow` is the builtin).
+#[inline]
 pub fn function(name: &str) -> Option<&'static Builtin> {
-    // The first byte rules out most names without a call to `memcmp`.
-    let first = name.as_bytes().first();
-    FUNCTIONS
-        .iter()
-        .find(|f| f.name.as_bytes().first() == first && f.name == name && f.spelling == f.name)
+    BARE_NAMES.find(name)
 }
 
 /// The function `math.NAME` calls, if any.
 pub fn math_function(name: &str) -> Option<&'static Builtin> {
-    FUNCTIONS
-        .iter()
-        .find(|f| f.module == Module::Math && f.name == name)
+    MATH_NAMES.find(name)
+}
+
+/// Names to functions: an open-addressing hash table of indexes into
+/// [`FUNCTIONS`] (0 for an empty slot), built at compile time. Looking a
+/// name up is on the parser's path for every call, and a scan of the
+/// seventy-odd rows was a measurable part of parsing
+/// `sqrt(16)+abs(-3)*max(1,2)`.
+struct NameIndex([u8; INDEX_SLOTS]);
+
+/// A power of two, several times the number of functions, so that most
+/// lookups probe one slot.
+const INDEX_SLOTS: usize = 256;
+
+static BARE_NAMES: NameIndex = NameIndex::new(false);
+static MATH_NAMES: NameIndex = NameIndex::new(true);
+
+impl NameIndex {
+    /// The bare names (`math` false) or the names after `math.` (true).
+    const fn new(math: bool) -> NameIndex {
+        let mut slots = [0u8; INDEX_SLOTS];
+        let mut i = 0;
+        while i < TABLE_LEN {
+            let f = &TABLE[i];
+            let reachable = if math {
+                matches!(f.module, Module::Math)
+            } else {
+                bytes_eq(f.spelling.as_bytes(), f.name.as_bytes())
+            };
+            if reachable {
+                let mut at = slot_of(f.name.as_bytes());
+                while slots[at] != 0 {
+                    at = (at + 1) % INDEX_SLOTS;
+                }
+                // The table has fewer than 255 rows (a unit test checks).
+                slots[at] = (i + 1) as u8;
+            }
+            i += 1;
+        }
+        NameIndex(slots)
+    }
+
+    #[inline]
+    fn find(&self, name: &str) -> Option<&'static Builtin> {
+        let mut at = slot_of(name.as_bytes());
+        loop {
+            let f = FUNCTIONS.get(usize::from(self.0[at]).checked_sub(1)?)?;
+            if bytes_eq(f.name.as_bytes(), name.as_bytes()) {
+                return Some(f);
+            }
+            at = (at + 1) % INDEX_SLOTS;
+        }
+    }
+}
+
+/// Where a name's probe starts: a hash of its length and its first, second
+/// and last bytes, which tells the table's names apart well enough that
+/// most lookups probe one slot, and costs a few instructions.
+#[inline]
+const fn slot_of(name: &[u8]) -> usize {
+    let (first, second, last) = match name {
+        [] => (0, 0, 0),
+        [a] => (*a, 0, *a),
+        [a, b] => (*a, *b, *b),
+        [a, b, .., z] => (*a, *b, *z),
+    };
+    let h = (name.len() as u32)
+        .wrapping_mul(0x9E37_79B9)
+        .wrapping_add((first as u32) << 16 | (second as u32) << 8 | last as u32)
+        .wrapping_mul(0x85EB_CA6B);
+    (h >> 24) as usize % INDEX_SLOTS
+}
+
+/// Byte-wise equality, in line (for names, shorter than a call of
+/// `memcmp` is worth).
+#[inline]
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The constant of that name, if any (bare, or after `math.`).
@@ -387,6 +483,8 @@ mod tests {
         assert_eq!(math_function("pow").unwrap().spelling, "math.pow");
         assert!(function("open").is_none());
         assert!(function("__import__").is_none());
+        assert!(math_function("abs").is_none());
+        assert!(FUNCTIONS.len() < 255, "the name index holds a byte per row");
     }
 
     #[test]
