@@ -231,6 +231,10 @@ impl ParseError<&str> for Failure {
 
 type PResult<'a, T> = IResult<&'a str, T, Failure>;
 
+/// What [`Parser::chain_operand`] reads: the rest of the input, the
+/// operand, and the binary operator after it (with its length), if any.
+type ChainOperand<'i> = (&'i str, NodeId, Option<(BinaryOp, usize)>);
+
 fn fail<T>(input: &str, kind: FailureKind) -> PResult<'_, T> {
     Err(nom::Err::Failure(Failure::at(input, kind)))
 }
@@ -850,7 +854,7 @@ impl Grammar<'_> {
         &self,
         at: &'i str,
         chain_level: u8,
-    ) -> Result<(&'i str, NodeId, Option<(BinaryOp, usize)>), nom::Err<Failure>> {
+    ) -> Result<ChainOperand<'i>, nom::Err<Failure>> {
         if let Some((rest, literal)) = self.short_literal(at) {
             let after = ws(rest)?.0;
             if !self.continues_primary(after.as_bytes()) {
