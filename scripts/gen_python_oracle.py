@@ -526,6 +526,8 @@ class Tracer:
                         raise TooCostly("a repetition of more than %d elements" % HARD_SEQUENCE)
                     self.charge(ELEMENT_NS * len(seq) * max(n, 0))
         elif op is ast.Add and isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+            if len(a) + len(b) > HARD_SEQUENCE:
+                raise TooCostly("a concatenation of more than %d elements" % HARD_SEQUENCE)
             self.charge(ELEMENT_NS * (len(a) + len(b)))
         elif op is ast.Pow and is_int(a) and isinstance(b, (float, complex)):
             self.charge(limbs(a))
