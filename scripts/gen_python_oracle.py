@@ -182,6 +182,7 @@ MAX_EXPECTED_CHARS = 40_000  # longer answers are not emitted (the fixture stays
 NODE_NS = 30                 # evaluating one node of the tree
 STEP_NS = 40                 # one iteration of a comprehension
 ELEMENT_NS = 10              # one element handled inside a builtin (sum, sorted, +, ==...)
+CALL_NS = 150                # calling a function (more for a comprehension: it builds one)
 
 
 def limbs(n):
@@ -632,6 +633,7 @@ class Tracer:
         for kw in node.keywords:
             kwargs[kw.arg] = self.operand(self.eval(kw.value, scope), "a keyword argument")
         args = self.guard_call(function, args, kwargs)
+        self.charge(CALL_NS)
         result = function(*args, **kwargs)
         if function in (hex, bin, oct):
             self.made_str = True
@@ -795,6 +797,7 @@ class Tracer:
         variables live in a scope of their own (they do not leak)."""
         iterable = self.operand(self.eval(node.generators[0].iter, scope), "an iterable")
         iterator = iter(iterable)
+        self.charge(CALL_NS)
         local = {name: (FREE_UNBOUND if value is UNBOUND else value)
                  for name, value in scope.items()}
         for gen in node.generators:
