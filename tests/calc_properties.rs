@@ -66,8 +66,12 @@ fn compare_op() -> impl Strategy<Value = CompareOp> {
     ])
 }
 
+/// A loop variable: a plain name, or one that shadows a built-in (as in
+/// Python, a comprehension's variable may).
 fn target() -> impl Strategy<Value = Target> {
-    let name = plain_name().prop_map(Target::Name);
+    let shadowing = prop::sample::select(vec!["pi", "e", "abs", "sqrt", "math", "pow"])
+        .prop_map(|n| n.to_string());
+    let name = prop_oneof![4 => plain_name(), 1 => shadowing].prop_map(Target::Name);
     name.prop_recursive(2, 6, 3, |inner| {
         prop::collection::vec(inner, 0..3).prop_map(Target::Tuple)
     })
@@ -136,9 +140,20 @@ fn expr() -> impl Strategy<Value = Expr> {
                 .prop_map(|(v, l, u, s)| Expr::slice(v, l, u, s)),
             (
                 inner.clone(),
-                "[a-z_]{1,8}".prop_filter("not a keyword", |n| !is_keyword(n))
+                prop::sample::select(vec!["real", "imag", "numerator", "denominator"])
             )
-                .prop_map(|(v, n)| Expr::attribute(v, n)),
+                .prop_map(|(v, n)| Expr::attribute(v, n.to_string())),
+            (
+                inner.clone(),
+                prop::sample::select(vec![
+                    "conjugate",
+                    "bit_length",
+                    "bit_count",
+                    "is_integer",
+                    "as_integer_ratio"
+                ])
+            )
+                .prop_map(|(v, n)| Expr::call_expr(Expr::attribute(v, n.to_string()), vec![])),
             (
                 any::<bool>(),
                 inner.clone(),

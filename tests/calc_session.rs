@@ -81,7 +81,17 @@ fn errors_are_descriptive() {
         ),
         (
             "(5).bit_lenght()",
-            "error: 'int' object has no attribute 'bit_lenght'. Did you mean: 'bit_length'?",
+            "error: safecalc has no attribute 'bit_lenght': numbers offer only .real, .imag, \
+             .numerator, .denominator, .conjugate(), .bit_length(), .bit_count(), .is_integer() \
+             and .as_integer_ratio(). Did you mean: 'bit_length'?",
+        ),
+        (
+            "(1.5).bit_length()",
+            "error: 'float' object has no attribute 'bit_length'",
+        ),
+        (
+            "sqr(2)",
+            "error: name 'sqr' is not defined. Did you mean: 'sqrt'?",
         ),
         (
             "sqrt(1, 2)",
@@ -182,7 +192,9 @@ fn variables_and_underscore_hold_every_kind_of_value() {
             assert_eq!(eval(&mut s, "_"), shown, "_ after {name}");
         }
     }
-    assert_eq!(eval(&mut s, "f[1][0] + g[-1] + len(h) + i[2]"), "21");
+    assert_eq!(eval(&mut s, "f[1][0] + g[-1] + i[2]"), "17");
+    // A str is for display only, even from a variable.
+    assert!(eval(&mut s, "len(h)").starts_with("error: strings (from hex, bin or oct)"));
     assert_eq!(eval(&mut s, "_ = f"), "(1, [2, 3])");
     assert_eq!(eval(&mut s, "_[0]"), "1");
 }
@@ -220,4 +232,42 @@ fn comprehension_variables_do_not_leak() {
         eval(&mut s, "[y for x in range(3) if y for y in range(2)]"),
         "error: cannot access local variable 'y' where it is not associated with a value"
     );
+}
+
+/// As in Python, a loop variable may shadow any built-in name, for the
+/// comprehension only: a constant, a function (which then cannot be
+/// called), the math module.
+#[test]
+fn comprehension_variables_may_shadow_built_in_names() {
+    let mut s = Session::with_limits(Limits::PYTHON);
+    for (line, want) in [
+        ("[e for e in range(3)]", "[0, 1, 2]"),
+        ("[pi * 2 for pi in range(2)]", "[0, 2]"),
+        ("[sqrt for sqrt in range(2)]", "[0, 1]"),
+        ("sum(abs for abs in [-1, 2])", "1"),
+        ("[abs(-1) for x in [1]]", "[1]"),
+        ("[abs(x) for abs in [1]]", "error: name 'x' is not defined"),
+        (
+            "[abs(1) for abs in [1]]",
+            "error: 'int' object is not callable",
+        ),
+        ("[math.real for math in [1]]", "[1]"),
+        ("[math for math in range(2)]", "[0, 1]"),
+        // The first iterable is outside the comprehension's scope.
+        ("[pi for pi in [pi]]", "[3.141592653589793]"),
+        ("[x for sqrt in [2] for x in [sqrt]]", "[2]"),
+        ("[[pi for x in [0]] for pi in [1]]", "[[1]]"),
+        // And nothing leaks.
+        ("pi", "3.141592653589793"),
+        ("sqrt(4)", "2.0"),
+        ("math.sqrt(4)", "2.0"),
+    ] {
+        assert_eq!(eval(&mut s, line), want, "{line}");
+    }
+    // `math.pi` with a loop variable `math` is the attribute `pi` of a
+    // number: not one of the numeric attributes.
+    assert!(matches!(
+        s.eval("[math.pi for math in [1]]"),
+        Err(CalcError::Unsupported(_))
+    ));
 }

@@ -53,7 +53,9 @@
 use std::cell::Cell;
 use std::fmt;
 
-use super::builtins::{Builtin, Constant};
+use super::attributes;
+use super::builtins::{Builtin, Constant, MATH};
+use super::error::{CalcResult, unsupported};
 use super::format::float_repr;
 use super::number::Int;
 use crate::spare;
@@ -126,11 +128,19 @@ pub enum Node {
     Bool(bool),
     /// `None`.
     None,
-    /// A built-in constant (`pi`, `math.pi`), resolved at parse time since
-    /// it cannot be rebound.
+    /// A built-in constant named bare (`pi`), resolved at parse time: a
+    /// session cannot rebind it, and a comprehension variable of the same
+    /// name turns it into a [`Node::Local`] when the comprehension's scope
+    /// is resolved.
     Constant(&'static Constant),
+    /// A constant of the math module named as such (`math.pi`): the same
+    /// value as [`Node::Constant`], kept apart because a comprehension
+    /// variable named `math` changes what it means.
+    MathConstant(&'static Constant),
     /// The name `math` itself, as the object of an attribute that is not
-    /// one of its functions or constants (`math.foo`), or alone.
+    /// one of its functions or constants (`math.foo`), or alone. The
+    /// parser refuses both unless a comprehension variable named `math`
+    /// makes it a [`Node::Local`].
     Math,
     /// A variable of the session (or `_`), looked up when evaluated:
     /// [`Expr::name`].
@@ -232,7 +242,12 @@ pub enum Node {
 /// What a call calls.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Callee {
+    /// A function named bare (`sqrt(2)`, `pow(2, 3)`).
     Builtin(&'static Builtin),
+    /// A function of the math module named as such (`math.sqrt(2)`,
+    /// `math.pow(2, 3)`): kept apart from [`Callee::Builtin`] for the same
+    /// reason as [`Node::MathConstant`].
+    Math(&'static Builtin),
     /// Any other expression: an attribute (a method, as in
     /// `x.bit_length()`), or something that is not callable: a name that
     /// is not a function (Python raises `NameError`, or `TypeError` for a
@@ -509,6 +524,7 @@ impl Node {
             | Node::Bool(_)
             | Node::None
             | Node::Constant(_)
+            | Node::MathConstant(_)
             | Node::Math
             | Node::Omitted) => leaf,
         }
@@ -754,13 +770,16 @@ impl Expr {
         Expr::call_with(function, args)
     }
 
-    /// A call of a built-in function, with keyword arguments too.
+    /// A call of a built-in function, with keyword arguments too. The
+    /// math module's `pow`, which no bare name reaches, is called as
+    /// `math.pow`.
     pub fn call_with(function: &'static Builtin, args: Vec<Argument>) -> Expr {
-        Expr::call_of(
-            Callee::Builtin(function),
-            Expr::with_capacity(2 * args.len() + 1),
-            args,
-        )
+        let callee = if function.spelling == function.name {
+            Callee::Builtin(function)
+        } else {
+            Callee::Math(function)
+        };
+        Expr::call_of(callee, Expr::with_capacity(2 * args.len() + 1), args)
     }
 
     /// A call of a name that is not a built-in function.
@@ -831,7 +850,8 @@ impl Expr {
     }
 
     /// A comprehension: `element`, then `clauses`, the first of which must
-    /// be a `for` (else `None`).
+    /// be a `for` (else `None`; `None` too for what the parser refuses, a
+    /// loop variable `math` under `math.pi` or `math.sqrt(x)`).
     pub fn comprehension(
         kind: ComprehensionKind,
         element: Expr,
@@ -878,7 +898,9 @@ impl Expr {
             }
         }
         let clauses = cells.head?;
-        let node = tree.finish_comprehension(kind, element, clauses, start, first_iterable, &scope);
+        let node = tree
+            .finish_comprehension(kind, element, clauses, start, first_iterable, &scope)
+            .ok()?;
         Some(tree.finish(node))
     }
 
@@ -1046,6 +1068,14 @@ impl Expr {
     /// nested in its scope move up by its number of slots. Its first
     /// iterable (`first_iterable`) is outside its scope, and its own
     /// stores (`scope`'s) keep their slots.
+    ///
+    /// A loop variable may shadow any name, as in Python: a constant
+    /// (`[pi for pi in range(2)]`), a function (`[abs(x) for abs in
+    /// [1]]` calls the int, which fails) or `math`. The parser resolved
+    /// those names as built-ins before it met the `for`, so they are
+    /// rewritten here. `math.pi` or `math.sqrt(x)` with `math` a loop
+    /// variable would be an attribute of a number that is not one of the
+    /// numeric ones: refused, as such attributes always are.
     pub(super) fn finish_comprehension(
         &mut self,
         kind: ComprehensionKind,
@@ -1054,33 +1084,98 @@ impl Expr {
         start: NodeId,
         first_iterable: std::ops::Range<NodeId>,
         scope: &Scope,
-    ) -> Node {
+    ) -> CalcResult<Node> {
         let shift = scope.len();
+        let math = scope.find(MATH);
         for id in start..self.nodes.len() {
             if first_iterable.contains(&id) || scope.stores.contains(&id) {
                 continue;
             }
-            match &mut self.nodes[id] {
+            match self.nodes[id] {
                 Node::Variable(name) => {
-                    let name = *name;
                     if let Some(slot) = scope.find(&self.names[name]) {
                         self.nodes[id] = Node::Local { slot, name };
                     }
                 }
+                Node::Constant(c) => {
+                    if let Some(slot) = scope.find(c.name) {
+                        self.nodes[id] = self.local(slot, c.name);
+                    }
+                }
+                Node::Math => {
+                    if let Some(slot) = math {
+                        self.nodes[id] = self.local(slot, MATH);
+                    }
+                }
+                Node::Call {
+                    callee: Callee::Builtin(function),
+                    args,
+                } => {
+                    if let Some(slot) = scope.find(function.name) {
+                        let local = self.local(slot, function.name);
+                        let callee = Callee::Expr(self.push(local));
+                        self.nodes[id] = Node::Call { callee, args };
+                    }
+                }
+                Node::MathConstant(Constant { name, .. })
+                | Node::Call {
+                    callee: Callee::Math(Builtin { name, .. }),
+                    ..
+                } if math.is_some() => return Err(attributes::not_offered(name)),
                 // An inner comprehension's variables (this one's names were
                 // still `Variable`s when it was resolved).
-                Node::Local { slot, .. } | Node::Store { slot, .. } => *slot += shift,
-                Node::Comprehension { base, .. } => *base += shift,
+                Node::Local { ref mut slot, .. } | Node::Store { ref mut slot, .. } => {
+                    *slot += shift
+                }
+                Node::Comprehension { ref mut base, .. } => *base += shift,
                 _ => {}
             }
         }
-        Node::Comprehension {
+        Ok(Node::Comprehension {
             kind,
             element,
             clauses,
             base: 0,
             slots: shift,
+        })
+    }
+
+    /// Refuses what the parser could only judge once every comprehension
+    /// scope was known, and that no loop variable claimed: a function's
+    /// name used as a value (`f = sqrt`, `0 and sqrt`), `math` alone, and
+    /// `math.NAME` other than a constant or a called function. Refused
+    /// even where evaluation would not reach them: they are outside the
+    /// language, not errors of a value. (Every node the parser makes is
+    /// part of the tree: it never backtracks over one.)
+    pub(super) fn refuse_unresolved(&self) -> CalcResult<()> {
+        let mut math_alone = false;
+        for node in &self.nodes {
+            match *node {
+                Node::Variable(name) if super::builtins::function(&self.names[name]).is_some() => {
+                    let name = &self.names[name];
+                    return Err(unsupported(format!(
+                        "functions are not values: call it, as in {name}(x)"
+                    )));
+                }
+                Node::Attribute { value, name } if matches!(self.nodes[value], Node::Math) => {
+                    return Err(attributes::math(&self.names[name]));
+                }
+                Node::Math => math_alone = true,
+                _ => {}
+            }
         }
+        if math_alone {
+            return Err(unsupported(
+                "math is a module, not a value: use its names, as in math.pi or math.sqrt(x)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A [`Node::Local`] for slot `slot`, named `name`.
+    fn local(&mut self, slot: u32, name: &str) -> Node {
+        let name = self.add_name(name.to_string());
+        Node::Local { slot, name }
     }
 }
 
@@ -1226,6 +1321,7 @@ impl Expr {
             Node::Bool(false) => f.write_str("False"),
             Node::None => f.write_str("None"),
             Node::Constant(c) => f.write_str(c.name),
+            Node::MathConstant(c) => write!(f, "math.{}", c.name),
             Node::Math => f.write_str("math"),
             Node::Variable(name) | Node::Local { name, .. } | Node::Store { name, .. } => {
                 f.write_str(self.name(*name))
@@ -1293,7 +1389,8 @@ impl Expr {
             }
             Node::Call { callee, args } => {
                 match callee {
-                    Callee::Builtin(b) => f.write_str(b.spelling)?,
+                    Callee::Builtin(b) => f.write_str(b.name)?,
+                    Callee::Math(b) => write!(f, "math.{}", b.name)?,
                     Callee::Expr(e) => self.write_postfix_object(f, *e)?,
                 }
                 // A generator alone needs no parentheses of its own.

@@ -27,6 +27,47 @@ use super::sequence;
 use super::suggest::suggestion;
 use super::value::Value;
 
+/// Every attribute safecalc offers on some number, and whether it is a
+/// method: the only attribute names the language has.
+pub(crate) const NUMBER_ATTRIBUTES: [(&str, bool); 9] = [
+    ("real", false),
+    ("imag", false),
+    ("numerator", false),
+    ("denominator", false),
+    ("conjugate", true),
+    ("bit_length", true),
+    ("bit_count", true),
+    ("is_integer", true),
+    ("as_integer_ratio", true),
+];
+
+/// Refuses, when parsing, an attribute that no number offers, and a
+/// method that is not called (`called`: a `(` follows). Whether the value
+/// has it (an int has no `is_integer` in Python 3.11) is decided when it
+/// is evaluated, with CPython's `AttributeError`.
+pub(crate) fn check_name(name: &str, called: bool) -> CalcResult<()> {
+    match NUMBER_ATTRIBUTES.iter().find(|(n, _)| *n == name) {
+        None => Err(not_offered(name)),
+        Some((_, true)) if !called => Err(unsupported(format!(
+            "methods are not values: call it, as in x.{name}()"
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The error for an attribute name no number offers (`__class__`,
+/// `mro`), with the close one if there is one (`bit_lenght`).
+pub(crate) fn not_offered(name: &str) -> CalcError {
+    let close = suggestion(name, NUMBER_ATTRIBUTES.iter().map(|(n, _)| *n))
+        .map(|s| format!(". Did you mean: '{s}'?"))
+        .unwrap_or_default();
+    unsupported(format!(
+        "safecalc has no attribute '{name}': numbers offer only .real, .imag, .numerator, \
+         .denominator, .conjugate(), .bit_length(), .bit_count(), .is_integer() and \
+         .as_integer_ratio(){close}"
+    ))
+}
+
 /// The attributes safecalc offers, by type, and whether each is a method.
 fn offered(value: &Value) -> &'static [(&'static str, bool)] {
     match value {
@@ -251,7 +292,7 @@ pub fn call_method(
                 "{owner}.{name}() takes no arguments ({positional} given)"
             )));
         }
-        meter.charge(1)?;
+        meter.step()?;
         return method(value, name, meter);
     };
     // An attribute that is a value is not callable.

@@ -73,6 +73,12 @@ pub fn evaluate(expr: &Expr, variables: &dyn Variables, meter: &mut Meter) -> Ca
     result
 }
 
+/// What a str was about to be used as, when it is refused
+/// ([`Value::check_computable`]).
+const OPERAND: &str = "an operand";
+const COMPARISON_OPERAND: &str = "a comparison operand";
+const ATTRIBUTE_OBJECT: &str = "an attribute's object";
+
 /// Something a `for` clause (or a function) iterates: a value, or a
 /// generator expression that has been created (its first iterable
 /// evaluated) but not run.
@@ -133,27 +139,27 @@ impl<'a> Evaluator<'a> {
         let tree = self.tree;
         match tree.node(id) {
             Node::Int(i) => {
-                self.meter.charge(1)?;
+                self.meter.step()?;
                 Ok(Value::Int(Int::Small(*i)))
             }
             Node::BigInt(id) => {
-                self.meter.charge(1)?;
+                self.meter.step()?;
                 Ok(Value::Int(tree.big_int(*id).clone()))
             }
             Node::Float(x) => Ok(Value::Float(*x)),
             Node::Imaginary(x) => {
-                self.meter.charge(1)?;
+                self.meter.step()?;
                 Ok(Value::complex(0.0, *x))
             }
             Node::Bool(b) => Ok(Value::Bool(*b)),
             Node::None => Ok(Value::None),
-            Node::Constant(c) => Ok(Value::Float(c.value)),
+            Node::Constant(c) | Node::MathConstant(c) => Ok(Value::Float(c.value)),
             Node::Math => Err(unsupported(
                 "math is a module, not a value: use its names, as in math.pi or math.sqrt(x)",
             )),
             Node::Variable(name) => self.variable(tree.name(*name)),
             Node::Local { slot, name } => {
-                self.meter.charge(1)?;
+                self.meter.step()?;
                 match self.scratch().locals.get(*slot as usize) {
                     Some(Some(v)) => Ok(v.clone()),
                     _ => Err(CalcError::UnboundLocal(tree.name(*name).to_string())),
@@ -165,17 +171,17 @@ impl<'a> Evaluator<'a> {
                     // The common case in line: `-2`, `-x`.
                     UnaryOp::Minus => match v {
                         Value::Int(Int::Small(i)) if i != i64::MIN => {
-                            self.meter.charge(1)?;
+                            self.meter.step()?;
                             return Ok(Value::Int(Int::Small(-i)));
                         }
                         Value::Float(x) => {
-                            self.meter.charge(1)?;
+                            self.meter.step()?;
                             return Ok(Value::float(-x));
                         }
                         _ => Unary::Minus,
                     },
                     UnaryOp::Not => {
-                        self.meter.charge(1)?;
+                        self.meter.step()?;
                         let negated = !self.truth(&v)?;
                         release(v);
                         return Ok(Value::Bool(negated));
@@ -183,6 +189,7 @@ impl<'a> Evaluator<'a> {
                     UnaryOp::Plus => Unary::Plus,
                     UnaryOp::Invert => Unary::Invert,
                 };
+                v.check_computable(OPERAND)?;
                 let result = ops::unary(op, &v, self.meter);
                 release(v);
                 result
@@ -200,6 +207,8 @@ impl<'a> Evaluator<'a> {
                             std::mem::forget(rhs);
                         }
                         None => {
+                            acc.check_computable(OPERAND)?;
+                            rhs.check_computable(OPERAND)?;
                             let next = ops::binary(op, &acc, &rhs, self.meter)?;
                             release(std::mem::replace(&mut acc, next));
                             release(rhs);
@@ -211,23 +220,28 @@ impl<'a> Evaluator<'a> {
             Node::Power { base, exponent } => {
                 let b = self.operand(*base)?;
                 let e = self.operand(*exponent)?;
+                b.check_computable(OPERAND)?;
+                e.check_computable(OPERAND)?;
                 ops::power(&b, &e, self.meter)
             }
             Node::Compare { first, rest } => self.compare(*first, *rest),
             Node::BoolOp { op, operands } => {
                 let mut last = Value::None;
-                for operand in tree.items(Some(*operands)) {
+                let mut operands = tree.items(Some(*operands)).peekable();
+                while let Some(operand) = operands.next() {
                     last = self.eval(operand)?;
                     // `and` stops at the first false operand, `or` at the
                     // first true one; either returns the operand itself.
-                    if last.is_true() == (*op == BoolOp::Or) {
+                    // The last one is returned untested (it may be a str).
+                    if operands.peek().is_none() || self.truth(&last)? == (*op == BoolOp::Or) {
                         break;
                     }
                 }
                 Ok(last)
             }
             Node::IfElse { body, test, orelse } => {
-                if self.eval(*test)?.is_true() {
+                let test = self.eval(*test)?;
+                if self.truth(&test)? {
                     self.eval(*body)
                 } else {
                     self.eval(*orelse)
@@ -242,11 +256,12 @@ impl<'a> Evaluator<'a> {
                 sequence::list(items, self.meter)
             }
             Node::Call { callee, args } => match callee {
-                Callee::Builtin(f) => self.call_builtin(f, *args),
+                Callee::Builtin(f) | Callee::Math(f) => self.call_builtin(f, *args),
                 Callee::Expr(target) => self.call_other(*target, *args),
             },
             Node::Subscript { value, index } => {
                 let v = self.eval(*value)?;
+                v.check_computable("a subscripted value")?;
                 match *tree.node(*index) {
                     Node::Slice { lower, upper, step } => {
                         let slice = Slice {
@@ -258,7 +273,8 @@ impl<'a> Evaluator<'a> {
                     }
                     _ => {
                         let i = self.eval(*index)?;
-                        self.meter.charge(1)?;
+                        i.check_computable("an index")?;
+                        self.meter.step()?;
                         sequence::index(&v, &i)
                     }
                 }
@@ -269,7 +285,8 @@ impl<'a> Evaluator<'a> {
                     return Err(attributes::math(name));
                 }
                 let v = self.eval(*value)?;
-                self.meter.charge(1)?;
+                v.check_computable(ATTRIBUTE_OBJECT)?;
+                self.meter.step()?;
                 attributes::get(&v, name)
             }
             Node::Comprehension {
@@ -319,7 +336,7 @@ impl<'a> Evaluator<'a> {
     fn operand(&mut self, id: NodeId) -> CalcResult<Value> {
         match self.tree.node(id) {
             Node::Int(i) => {
-                self.meter.charge(1)?;
+                self.meter.step()?;
                 Ok(Value::Int(Int::Small(*i)))
             }
             Node::Float(x) => Ok(Value::Float(*x)),
@@ -330,6 +347,7 @@ impl<'a> Evaluator<'a> {
     /// A value's truth, as a condition uses it.
     #[inline]
     fn truth(&mut self, v: &Value) -> CalcResult<bool> {
+        v.check_computable("a truth value")?;
         Ok(v.is_true())
     }
 
@@ -345,13 +363,17 @@ impl<'a> Evaluator<'a> {
     fn slice_part(&mut self, id: NodeId) -> CalcResult<Option<Value>> {
         match self.tree.node(id) {
             Node::Omitted => Ok(None),
-            _ => self.eval(id).map(Some),
+            _ => {
+                let bound = self.eval(id)?;
+                bound.check_computable("a slice bound")?;
+                Ok(Some(bound))
+            }
         }
     }
 
     fn variable(&mut self, name: &str) -> CalcResult<Value> {
         if let Some(v) = self.variables.get(name) {
-            self.meter.charge(1)?; // big values are shared, not copied
+            self.meter.step()?; // big values are shared, not copied
             return Ok(v.clone());
         }
         if builtins::function(name).is_some() {
@@ -377,6 +399,7 @@ impl<'a> Evaluator<'a> {
         for (op, operand) in tree.compare_links(rest) {
             let holds =
                 if matches!(op, CompareOp::In | CompareOp::NotIn) && self.is_generator(operand) {
+                    left.check_computable(COMPARISON_OPERAND)?;
                     let source = self.first_iterable(operand)?;
                     let generator = self.generator_mark();
                     self.scratch().generators.push(Generator {
@@ -390,6 +413,8 @@ impl<'a> Evaluator<'a> {
                     found? == (op == CompareOp::In)
                 } else {
                     let right = self.operand(operand)?;
+                    left.check_computable(COMPARISON_OPERAND)?;
+                    right.check_computable(COMPARISON_OPERAND)?;
                     let holds = ops::compare(op, &left, &right, self.meter)?;
                     left = right;
                     holds
@@ -405,6 +430,7 @@ impl<'a> Evaluator<'a> {
     fn search(&mut self, source: Source, item: &Value) -> CalcResult<bool> {
         let mut found = false;
         self.for_each_source(source, &mut |ev, candidate| {
+            candidate.check_computable(COMPARISON_OPERAND)?;
             if ops::same_or_equal(&candidate, item, ev.meter)? {
                 found = true;
                 return Ok(Flow::Break);
@@ -433,7 +459,7 @@ impl<'a> Evaluator<'a> {
     fn argument(&mut self, id: NodeId) -> CalcResult<Arg> {
         match self.tree.node(id) {
             Node::Int(i) => {
-                self.meter.charge(1)?;
+                self.meter.step()?;
                 return Ok(Arg::Value(Value::Int(Int::Small(*i))));
             }
             Node::Float(x) => return Ok(Arg::Value(Value::Float(*x))),
@@ -445,7 +471,9 @@ impl<'a> Evaluator<'a> {
             generators.push(Generator { node: id, first });
             return Ok(Arg::Generator(generators.len() - 1));
         }
-        self.eval(id).map(Arg::Value)
+        let value = self.eval(id)?;
+        value.check_computable("a function's argument")?;
+        Ok(Arg::Value(value))
     }
 
     /// Evaluates a call of `function`, whose first argument cell is
@@ -500,9 +528,11 @@ impl<'a> Evaluator<'a> {
         }
         let result = if keywords.is_empty() || function.params == builtins::Params::Custom {
             if keywords.is_empty() {
-                function
-                    .params
-                    .check_count(function.name, &function.qualified(), positional.len())?;
+                function.params.check_count(
+                    function.name,
+                    &function.qualified(),
+                    positional.len(),
+                )?;
             }
             let slots: Vec<Option<Arg>> = positional.into_iter().map(Some).collect();
             let mut call = Call::new(function, &slots, &keywords, self);
@@ -526,7 +556,9 @@ impl<'a> Evaluator<'a> {
         // Python evaluates what is called first, then the arguments.
         let callee = match *tree.node(target) {
             Node::Attribute { value, name } if !matches!(tree.node(value), Node::Math) => {
-                Ok((self.eval(value)?, tree.name(name)))
+                let object = self.eval(value)?;
+                object.check_computable(ATTRIBUTE_OBJECT)?;
+                Ok((object, tree.name(name)))
             }
             _ => Err(self.eval(target)?),
         };
@@ -570,10 +602,9 @@ impl<'a> Evaluator<'a> {
             return Ok(Source::Generator(generators.len() - 1));
         }
         let v = self.eval(id)?;
+        v.check_computable("an iterable")?;
         match v {
-            Value::Tuple(_) | Value::List(_) | Value::Str(_) | Value::Range(_) => {
-                Ok(Source::Value(v))
-            }
+            Value::Tuple(_) | Value::List(_) | Value::Range(_) => Ok(Source::Value(v)),
             other => Err(sequence::not_iterable(other.type_name())),
         }
     }
@@ -649,7 +680,8 @@ impl<'a> Evaluator<'a> {
                 flow
             }
             Node::If { condition, next } => {
-                if self.eval(condition)?.is_true() {
+                let test = self.eval(condition)?;
+                if self.truth(&test)? {
                     self.run_clauses(next, element, None, sink)
                 } else {
                     Ok(Flow::Continue)
@@ -713,15 +745,6 @@ impl<'a> Evaluator<'a> {
                 for item in seq.items() {
                     self.meter.charge(ITEM_COST)?;
                     if body(self, item.clone())? == Flow::Break {
-                        return Ok(Flow::Break);
-                    }
-                }
-                Ok(Flow::Continue)
-            }
-            Source::Value(Value::Str(text)) => {
-                for c in text.chars() {
-                    self.meter.charge(ITEM_COST)?;
-                    if body(self, Value::str(c.to_string()))? == Flow::Break {
                         return Ok(Flow::Break);
                     }
                 }
@@ -838,14 +861,17 @@ impl Host for Evaluator<'_> {
 
     fn for_each(&mut self, iterable: &Arg, sink: &mut Sink<'_>) -> CalcResult<()> {
         let source = match iterable {
-            Arg::Value(
-                v @ (Value::Tuple(_) | Value::List(_) | Value::Str(_) | Value::Range(_)),
-            ) => Source::Value(v.clone()),
+            Arg::Value(v @ (Value::Tuple(_) | Value::List(_) | Value::Range(_))) => {
+                Source::Value(v.clone())
+            }
             Arg::Value(other) => return Err(sequence::not_iterable(other.type_name())),
             Arg::Generator(index) => Source::Generator(*index),
         };
-        self.for_each_source(source, &mut |ev, item| sink(ev.meter, item))
-            .map(|_| ())
+        self.for_each_source(source, &mut |ev, item| {
+            item.check_computable("an element a function consumes")?;
+            sink(ev.meter, item)
+        })
+        .map(|_| ())
     }
 }
 
@@ -899,7 +925,7 @@ fn machine_word_op(
             })
         }
     };
-    Some(meter.charge(1).map(|()| value))
+    Some(meter.step().map(|()| value))
 }
 
 #[cfg(test)]

@@ -198,6 +198,12 @@ impl Meter {
         self.used
     }
 
+    /// Charges one step of the evaluator ([`STEP`]).
+    #[inline(always)]
+    pub fn step(&mut self) -> CalcResult<()> {
+        self.charge(STEP)
+    }
+
     /// Charges `units` of work, failing if the budget would be exceeded.
     #[inline]
     pub fn charge(&mut self, units: u64) -> CalcResult<()> {
@@ -295,11 +301,23 @@ fn pow10<R>(n: usize, f: impl FnOnce(&BigUint) -> R) -> R {
     })
 }
 
-/// The cost of multiplying numbers of `a` and `b` words (schoolbook: the
-/// product of the sizes). One unit is about a quarter of a nanosecond of
-/// work on the machines we measured (see `examples/worst_lines.rs`).
+/// What one step of the evaluator is charged: a node evaluated, an
+/// operation on machine words, a call's dispatch. About 12 ns, in the
+/// meter's units of about ¼ ns of big-number work, so that a line of many
+/// small steps (a long comprehension) and a line of a few big products
+/// run out of budget after about the same time.
+pub const STEP: u64 = 48;
+
+/// The cost of multiplying numbers of `a` and `b` words: the product of
+/// the sizes (schoolbook; num-bigint's Karatsuba and Toom-3 do better on
+/// big numbers, so this errs on the safe side there), plus what any
+/// operation on big numbers costs per word (allocating and reading them),
+/// which dominates below a few dozen words. One unit is about a quarter
+/// of a nanosecond of work on the machines we measured (see
+/// `examples/worst_lines.rs`).
 pub(crate) fn product_cost(a: u64, b: u64) -> u64 {
     a.saturating_mul(b)
+        .saturating_add(32u64.saturating_mul(a.saturating_add(b)))
 }
 
 /// Adding or subtracting allocates a new number: about six units a word.
@@ -307,9 +325,14 @@ pub(crate) fn addition_cost(words: u64) -> u64 {
     words.saturating_mul(6)
 }
 
-/// Long division costs about three times a product of the same sizes.
+/// Long division of `a` words by `b` words costs about four times the
+/// product of the divisor's and the quotient's sizes: dividing numbers of
+/// the same size is cheap (`10**20000 // 10**19999`), halving one is not.
 pub(crate) fn division_cost(a: u64, b: u64) -> u64 {
-    product_cost(a, b).saturating_mul(3)
+    let quotient = a.saturating_sub(b) + 1;
+    b.saturating_mul(quotient)
+        .saturating_mul(4)
+        .saturating_add(64u64.saturating_mul(a.saturating_add(b)))
 }
 
 // ---------------------------------------------------------------------
@@ -525,10 +548,21 @@ pub fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Int> {
     {
         return m.small(r);
     }
-    // Square-and-multiply costs about twice the final squaring.
-    let words = (result_bits / 64.0).ceil() as u64 + 1;
-    m.charge(2 * product_cost(words, words))?;
+    // Square-and-multiply costs about twice the final squaring, and only
+    // the base's odd part is multiplied (num-bigint shifts the power of
+    // two in: `2**65536` is a shift, `10**k` the squarings of `5**k`).
+    let twos = f64::from(e) * base_trailing_zeros(base) as f64;
+    let words = ((result_bits - twos) / 64.0).ceil() as u64 + 1;
+    m.charge(2 * product_cost(words, words) + (result_bits / 64.0) as u64)?;
     m.check_big(num_traits::pow(base.big().into_owned(), e as usize))
+}
+
+/// How many times 2 divides a non-zero int.
+fn base_trailing_zeros(x: &Int) -> u64 {
+    match x {
+        Int::Small(b) => u64::from(b.trailing_zeros()),
+        Int::Big(b) => b.trailing_zeros().unwrap_or(0),
+    }
 }
 
 /// log2 |x| for a non-zero int.

@@ -69,11 +69,12 @@ pub fn unsupported(op: &str, a: &Value, b: &Value) -> super::error::CalcError {
 
 /// `a OP b` for every binary operator except `**` (see [`power`]).
 pub fn binary(op: BinaryOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
+    m.step()?;
     if let (Some(x), Some(y)) = (Num::of(a), Num::of(b)) {
         return numeric(op, a, b, x, y, m);
     }
-    let is_seq = |v: &Value| matches!(v, Value::Tuple(_) | Value::List(_) | Value::Str(_));
+    // (No str arrives here: the evaluator refuses to compute with one.)
+    let is_seq = |v: &Value| matches!(v, Value::Tuple(_) | Value::List(_));
     match op {
         BinaryOp::Add if is_seq(a) => {
             if std::mem::discriminant(a) == std::mem::discriminant(b) {
@@ -88,7 +89,6 @@ pub fn binary(op: BinaryOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult<V
         }
         BinaryOp::Mul if is_seq(a) => repeat(a, b, m),
         BinaryOp::Mul if is_seq(b) => repeat(b, a, m),
-        BinaryOp::Mod if matches!(a, Value::Str(_)) => format_string(a, b),
         _ => Err(unsupported(op.symbol(), a, b)),
     }
 }
@@ -101,26 +101,6 @@ fn repeat(seq: &Value, n: &Value, m: &mut Meter) -> CalcResult<Value> {
             "can't multiply sequence by non-int of type '{}'",
             n.type_name()
         ))),
-    }
-}
-
-/// `str % args` for a string with no `%` in it (the only strings this
-/// language makes): the string itself, when the arguments are all used
-/// up, as CPython's `PyUnicode_Format` decides it. A non-empty tuple, or a
-/// single argument that is not a mapping, is left over; a list or a range
-/// counts as a mapping (it has `__getitem__`), and is never read.
-fn format_string(s: &Value, args: &Value) -> CalcResult<Value> {
-    let used_up = match args {
-        Value::Tuple(t) => t.is_empty(),
-        Value::List(_) | Value::Range(_) => true,
-        _ => false,
-    };
-    if used_up {
-        Ok(s.clone())
-    } else {
-        Err(type_error(
-            "not all arguments converted during string formatting",
-        ))
     }
 }
 
@@ -223,7 +203,7 @@ fn int_op(
 
 /// `a ** b` (and `pow(a, b)`).
 pub fn power(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
+    m.step()?;
     // A float with a float or a machine-word int, without the widening.
     let real = |v: &Value| match v {
         Value::Float(x) => Some(*x),
@@ -268,7 +248,7 @@ pub fn power_mod(a: &Value, b: &Value, modulus: &Value, m: &mut Meter) -> CalcRe
     if matches!(modulus, Value::None) {
         return power(a, b, m);
     }
-    m.charge(1)?;
+    m.step()?;
     match (a.as_int(), b.as_int(), modulus.as_int()) {
         (Some(x), Some(y), Some(n)) => number::int_pow_mod(&x, &y, &n, m).map(Value::Int),
         _ if [a, b, modulus].iter().all(|v| Num::of(v).is_some()) => {
@@ -283,7 +263,7 @@ pub fn power_mod(a: &Value, b: &Value, modulus: &Value, m: &mut Meter) -> CalcRe
             ))
         }
         _ => Err(type_error(format!(
-            "unsupported operand type(s) for pow(): '{}', '{}', '{}'",
+            "unsupported operand type(s) for ** or pow(): '{}', '{}', '{}'",
             a.type_name(),
             b.type_name(),
             modulus.type_name()
@@ -293,7 +273,7 @@ pub fn power_mod(a: &Value, b: &Value, modulus: &Value, m: &mut Meter) -> CalcRe
 
 /// `divmod(a, b)`.
 pub fn divmod(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<(Value, Value)> {
-    m.charge(1)?;
+    m.step()?;
     match (Num::of(a), Num::of(b)) {
         (Some(Num::Int(x)), Some(Num::Int(y))) => {
             let (q, r) = number::int_div_mod(&x, &y, INT_DIVISION_BY_ZERO, m)?;
@@ -321,7 +301,7 @@ pub enum Unary {
 
 /// `-a`, `+a`, `~a`.
 pub fn unary(op: Unary, a: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
+    m.step()?;
     let bad = || {
         let symbol = match op {
             Unary::Plus => "+",
@@ -360,7 +340,7 @@ pub fn unary(op: Unary, a: &Value, m: &mut Meter) -> CalcResult<Value> {
 
 /// `a OP b` for one comparison of a chain.
 pub fn compare(op: CompareOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult<bool> {
-    m.charge(1)?;
+    m.step()?;
     // Machine words, in line: ints with ints, floats with floats.
     let ordering = match (a, b) {
         (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => Some(x.cmp(y)),
@@ -415,7 +395,7 @@ pub fn equal(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<bool> {
 /// CPython's `PyObject_RichCompareBool(a, b, Py_EQ)`: identity first,
 /// then `==` (see "Identity" in the value module).
 pub fn same_or_equal(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<bool> {
-    m.charge(1)?;
+    m.step()?;
     Ok(a.is_same_nan(b) || equal(a, b, m)?)
 }
 

@@ -71,6 +71,7 @@ use super::ast::{
     BinaryOp, BoolOp, Callee, CompareOp, ComprehensionKind, Expr, ListBuilder, NameId, Node,
     NodeId, Scope, Statement, UnaryOp,
 };
+use super::attributes;
 use super::builtins;
 use super::error::{CalcError, CalcResult};
 use super::limits::{Caret, Limits};
@@ -84,16 +85,20 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
             max: limits.max_input_bytes,
         });
     }
+    let refused = RefCell::new(None);
     let parser = Grammar {
         limits,
         depth: Cell::new(0),
         tree: RefCell::new(Expr::recycled(initial_nodes(input))),
+        unresolved: Cell::new(false),
+        refused: &refused,
     };
     match parser.statement(input) {
         Ok((_, statement)) => Ok(statement),
-        Err(nom::Err::Error(failure) | nom::Err::Failure(failure)) => {
-            Err(failure.into_calc_error(input, limits))
-        }
+        Err(nom::Err::Error(failure) | nom::Err::Failure(failure)) => match refused.take() {
+            Some(error) => Err(error),
+            None => Err(failure.into_calc_error(input, limits)),
+        },
         Err(nom::Err::Incomplete(_)) => Err(CalcError::Syntax {
             column: 1,
             message: "incomplete input".into(),
@@ -143,9 +148,8 @@ enum FailureKind {
     TooManyDigits {
         significant: usize,
     },
-    /// A loop variable that is a built-in name (the name is at the
-    /// failure's position).
-    ReadOnlyTarget,
+    /// Outside the language, for a reason the grammar's `refused` holds.
+    Refused,
     TooDeep,
     IntTooLarge,
 }
@@ -187,7 +191,7 @@ impl Failure {
                  limits.",
                 limits.max_str_digits
             ),
-            FailureKind::ReadOnlyTarget => return CalcError::ReadOnlyName(word.to_string()),
+            FailureKind::Refused => "outside the language".to_string(),
             FailureKind::TooDeep => {
                 return CalcError::TooDeep {
                     max: limits.max_depth,
@@ -466,6 +470,14 @@ struct Grammar<'l> {
     limits: &'l Limits,
     depth: Cell<usize>,
     tree: RefCell<Expr>,
+    /// Whether the tree has a node that the end of parsing must look at
+    /// again, once every comprehension's scope is known: a function's
+    /// name not called, `math` alone, `math.NAME` that is not one of the
+    /// module's constants or called functions ([`Expr::refuse_unresolved`]).
+    /// Most lines have none, and skip that pass.
+    unresolved: Cell<bool>,
+    /// Why a [`FailureKind::Refused`] failure refused the input.
+    refused: &'l RefCell<Option<CalcError>>,
 }
 
 /// Holds `levels` of nesting depth until dropped; [`Self::add`] holds more
@@ -496,6 +508,14 @@ impl Drop for DepthGuard<'_> {
 }
 
 impl Grammar<'_> {
+    /// Fails with `error`, which the caller gets as it is (a
+    /// [`FailureKind::Refused`] failure cannot be backtracked over).
+    #[cold]
+    fn refuse<'i, T>(&self, at: &'i str, error: CalcError) -> PResult<'i, T> {
+        *self.refused.borrow_mut() = Some(error);
+        fail(at, FailureKind::Refused)
+    }
+
     /// Enters `levels` of nesting, or fails if that passes the limit.
     fn enter(&self, input: &str, levels: usize) -> Result<DepthGuard<'_>, nom::Err<Failure>> {
         let depth = self.depth.get() + levels;
@@ -556,6 +576,11 @@ impl Grammar<'_> {
         };
         let (rest, _) = trailing_ws(rest)?;
         if rest.is_empty() {
+            if self.unresolved.get()
+                && let Err(error) = self.tree.borrow().refuse_unresolved()
+            {
+                return self.refuse(input, error);
+            }
             let mut value = self.tree.into_inner();
             value.set_root(root);
             let statement = match target {
@@ -830,7 +855,14 @@ impl Grammar<'_> {
                 let at = ws(&ws(input)?.0[len..])?.0;
                 let (after, operand, following) = self.chain_operand(at, chain_level)?;
                 input = after;
-                self.push_cell(&mut links, Node::Link { op, operand, next: None });
+                self.push_cell(
+                    &mut links,
+                    Node::Link {
+                        op,
+                        operand,
+                        next: None,
+                    },
+                );
                 match following {
                     Some((o, l)) if level(o) == chain_level => (op, len) = (o, l),
                     _ => {
@@ -1004,32 +1036,43 @@ impl Grammar<'_> {
         }
         let node = match builtins::constant(identifier) {
             Some(c) => Node::Constant(c),
-            None => Node::Variable(self.add_name(identifier)),
+            None => {
+                if builtins::function(identifier).is_some() {
+                    // Not called: refused, unless a loop variable.
+                    self.unresolved.set(true);
+                }
+                Node::Variable(self.add_name(identifier))
+            }
         };
         Ok((rest, self.push(node)))
     }
 
     /// `math`, `math.pi`, `math.sqrt(...)`: resolved here when the name is
-    /// one of the module's, so that `math.sqrt(2)` is the same tree as
-    /// `sqrt(2)`; any other attribute is left for the evaluator to refuse.
+    /// one of the module's, so that `math.sqrt(2)` evaluates as `sqrt(2)`
+    /// does. Anything else (`math` alone, `math.foo`, `math.sqrt` not
+    /// called) is refused when parsing ends, unless a comprehension
+    /// variable named `math` gives it a meaning (`[math.real for math in
+    /// [1]]`).
     fn math_atom<'i>(&self, rest: &'i str) -> PResult<'i, NodeId> {
         let after = ws(rest)?.0;
         let Some(after_dot) = after.strip_prefix('.') else {
+            self.unresolved.set(true);
             return Ok((rest, self.push(Node::Math)));
         };
         let Ok((after_name, attribute)) = name(ws(after_dot)?.0) else {
             return fail(ws(after_dot)?.0, FailureKind::Expected("a name"));
         };
         if let Some(c) = builtins::constant(attribute) {
-            return Ok((after_name, self.push(Node::Constant(c))));
+            return Ok((after_name, self.push(Node::MathConstant(c))));
         }
         let open = ws(after_name)?.0;
         if peek(open) == Some(b'(')
             && let Some(function) = builtins::math_function(attribute)
         {
             let _guard = self.enter(open, 1)?;
-            return self.arguments(&open[1..], Callee::Builtin(function));
+            return self.arguments(&open[1..], Callee::Math(function));
         }
+        self.unresolved.set(true);
         let value = self.push(Node::Math);
         let name = self.add_name(attribute);
         Ok((after_name, self.push(Node::Attribute { value, name })))
@@ -1153,7 +1196,7 @@ impl Grammar<'_> {
         let Some(first) = clauses.head else {
             return fail(input, FailureKind::Expected("'for'"));
         };
-        let node = self.tree.borrow_mut().finish_comprehension(
+        let finished = self.tree.borrow_mut().finish_comprehension(
             kind,
             element,
             first,
@@ -1161,7 +1204,10 @@ impl Grammar<'_> {
             first_iterable,
             &scope,
         );
-        Ok((input, self.push(node)))
+        match finished {
+            Ok(node) => Ok((input, self.push(node))),
+            Err(error) => self.refuse(input, error),
+        }
     }
 
     /// A comprehension's loop variables: `target (',' target)* [',']`, a
@@ -1229,9 +1275,6 @@ impl Grammar<'_> {
         };
         if is_keyword(identifier) {
             return fail(input, FailureKind::Expected("a name"));
-        }
-        if builtins::is_builtin_name(identifier) {
-            return fail(input, FailureKind::ReadOnlyTarget);
         }
         let slot = scope.slot(identifier);
         let name = self.add_name(identifier);
@@ -1385,6 +1428,13 @@ impl Grammar<'_> {
         };
         if is_keyword(attribute) {
             return fail(at, FailureKind::Expected("a name"));
+        }
+        // Decided here, even where evaluation would never reach it (`0 and
+        // (1).__class__`): the attributes are part of the language, not of
+        // the values.
+        let called = peek(ws(rest)?.0) == Some(b'(');
+        if let Err(error) = attributes::check_name(attribute, called) {
+            return self.refuse(at, error);
         }
         let name = self.add_name(attribute);
         Ok((rest, self.push(Node::Attribute { value, name })))

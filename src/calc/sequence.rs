@@ -33,6 +33,10 @@ pub struct Sequence {
     depth: usize,
     /// [`Value::memory_bytes`] of the items, plus the vector itself.
     bytes: usize,
+    /// Whether a str is among the items, or in a sequence among them: such
+    /// a sequence may be displayed, not computed with
+    /// ([`Value::check_computable`]).
+    has_str: bool,
 }
 
 impl Sequence {
@@ -43,9 +47,15 @@ impl Sequence {
         check_len(items.len(), limits)?;
         let mut depth = 1;
         let mut bytes = 24usize;
+        let mut has_str = false;
         for item in &items {
-            if let Value::Tuple(s) | Value::List(s) = item {
-                depth = depth.max(s.depth + 1);
+            match item {
+                Value::Tuple(s) | Value::List(s) => {
+                    depth = depth.max(s.depth + 1);
+                    has_str |= s.has_str;
+                }
+                Value::Str(_) => has_str = true,
+                _ => {}
             }
             bytes = bytes.saturating_add(item.memory_bytes());
         }
@@ -58,6 +68,7 @@ impl Sequence {
             items,
             depth,
             bytes,
+            has_str,
         })
     }
 
@@ -75,6 +86,11 @@ impl Sequence {
 
     pub fn memory_bytes(&self) -> usize {
         self.bytes
+    }
+
+    /// Whether a str is in it, at any depth.
+    pub fn holds_str(&self) -> bool {
+        self.has_str
     }
 }
 
@@ -559,10 +575,12 @@ pub fn bounded_len(r: &Range, max: usize) -> Option<usize> {
 // ---------------------------------------------------------------------
 
 /// The work charged for each item of any iteration (a `for` clause, a
-/// function consuming an iterable): about what one step of the evaluator
-/// costs, so that a loop over a range of any length runs out of budget in
-/// about the time the budget allows any other work.
-pub const ITEM_COST: u64 = 4;
+/// function consuming an iterable): about what taking the next item and
+/// binding it costs (two evaluator steps), so that a loop over a range of
+/// any length runs out of budget in about the time the budget allows any
+/// other work: `sum(1 for _ in range(10**12))` stops after about 20,000
+/// items, in about a millisecond.
+pub const ITEM_COST: u64 = 2 * super::number::STEP;
 
 /// Feeds each item of `v` to `sink` until it answers `Break`: the items of
 /// a tuple or list, the characters of a string, the numbers of a range

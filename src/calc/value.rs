@@ -121,6 +121,39 @@ impl Value {
         )
     }
 
+    /// Refuses to compute with a str, or a tuple or list holding one: the
+    /// strings `hex`, `bin` and `oct` return may be displayed (returned,
+    /// put in a tuple or list, chosen by `if`/`else`, returned by
+    /// `and`/`or`, bound to a name), never used as an operand, a truth
+    /// value, an argument, an index or an iterable. That keeps string
+    /// processing, and the string methods with their history of sandbox
+    /// escapes, out of the language. `role` says what the value was about
+    /// to be (`"an operand"`). Numbers pass with one test.
+    #[inline(always)]
+    pub(crate) fn check_computable(&self, role: &'static str) -> CalcResult<()> {
+        match self {
+            Value::Str(_) | Value::Tuple(_) | Value::List(_) => self.check_no_str(role),
+            _ => Ok(()),
+        }
+    }
+
+    #[inline(never)]
+    fn check_no_str(&self, role: &'static str) -> CalcResult<()> {
+        let holds = match self {
+            Value::Str(_) => true,
+            Value::Tuple(s) | Value::List(s) => s.holds_str(),
+            _ => false,
+        };
+        if holds {
+            Err(CalcError::Unsupported(
+                format!("strings (from hex, bin or oct) can only be displayed, not used as {role}")
+                    .into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
     /// Python's type name, as error messages use it.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -213,7 +246,9 @@ impl Value {
         // The common results, at the cost of a comparison: a machine-word
         // int (at most 20 characters) or a float (at most 24).
         let fits = match self {
-            Value::Int(Int::Small(_)) => limits.max_str_digits >= 19 && limits.max_result_chars >= 20,
+            Value::Int(Int::Small(_)) => {
+                limits.max_str_digits >= 19 && limits.max_result_chars >= 20
+            }
             Value::Float(_) => limits.max_result_chars >= 24,
             _ => false,
         };

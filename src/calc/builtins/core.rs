@@ -177,7 +177,8 @@ fn round_int(i: &Int, n: &Int, m: &mut Meter) -> CalcResult<Int> {
         _ => return Ok(Int::Small(0)),
     };
     // Building 10**k, then one long division.
-    m.charge(2 * product_cost(i.words(), i.words()) + division_cost(i.words(), i.words()))?;
+    let unit_words = (k as f64 * std::f64::consts::LOG2_10 / 64.0) as u64 + 1;
+    m.charge(2 * product_cost(unit_words, unit_words) + division_cost(i.words(), unit_words))?;
     let unit = num_traits::pow(BigUint::from(10u32), k);
     let big = i.big();
     let q = round_half_even(big.magnitude(), &unit);
@@ -665,12 +666,14 @@ fn min_max(c: &mut Call<'_>, name: &'static str) -> CalcResult<Value> {
         for i in 0..positional {
             let item = match required(c, i) {
                 Arg::Value(v) => v,
-                other => return Err(type_error(format!(
-                    "'{}' not supported between instances of '{}' and '{}'",
-                    op.symbol(),
-                    other.type_name(),
-                    best.map_or("NoneType", Value::type_name)
-                ))),
+                other => {
+                    return Err(type_error(format!(
+                        "'{}' not supported between instances of '{}' and '{}'",
+                        op.symbol(),
+                        other.type_name(),
+                        best.map_or("NoneType", Value::type_name)
+                    )));
+                }
             };
             c.meter().charge(sequence::ITEM_COST)?;
             if let Some(key) = key {

@@ -252,7 +252,7 @@ impl Builtin {
 
     /// Runs the function on an already bound call.
     pub fn run(&self, call: &mut Call<'_>) -> CalcResult<Value> {
-        call.meter().charge(1)?;
+        call.meter().step()?;
         (self.body)(call)
     }
 
