@@ -49,6 +49,7 @@ mod format;
 mod limits;
 pub mod number;
 mod parser;
+pub mod pymath;
 
 use std::collections::HashMap;
 
