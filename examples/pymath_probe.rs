@@ -45,8 +45,43 @@ fn probe(name: &str, vals: &[BigInt]) {
     );
 }
 
+/// How long pricing a call takes (prepare and cost, nothing computed).
+fn price(name: &str, vals: &[BigInt]) {
+    let args: Vec<Arg<'_>> = vals.iter().map(Arg::Big).collect();
+    let rounds = 1000;
+    let t = Instant::now();
+    let mut cost = None;
+    for _ in 0..rounds {
+        cost = Some(pymath::prepare(name, &args, &[]).unwrap().cost());
+    }
+    let each = t.elapsed().as_nanos() as f64 / f64::from(rounds);
+    let shown: Vec<String> = vals
+        .iter()
+        .map(|v| {
+            if v.bits() > 64 {
+                format!("<{} bits>", v.bits())
+            } else {
+                v.to_string()
+            }
+        })
+        .collect();
+    println!(
+        "price {name}({}): {:?} in {:.2} us",
+        shown.join(", "),
+        cost.unwrap(),
+        each / 1000.0
+    );
+}
+
 fn main() {
     let i = |n: u64| BigInt::from(n);
+    price("factorial", &[i(1_000_000)]);
+    price("factorial", &[i(i64::MAX as u64)]);
+    price("comb", &[i(1_000_000), i(500_000)]);
+    price("perm", &[i(1_000_000), i(500_000)]);
+    price("comb", &[i(i64::MAX as u64), i(1 << 62)]);
+    price("comb", &[BigInt::one() << 100_000u32, i(1 << 40)]);
+    price("isqrt", &[BigInt::one() << 10_000_000u32]);
     for n in [100, 1000, 3000, 10_000, 30_000] {
         probe("factorial", &[i(n)]);
     }

@@ -44,11 +44,19 @@ struct Args {
     keywords: Vec<(String, Val)>,
 }
 
-fn scalar(v: &Val) -> Arg<'_> {
+/// How ints are handed over: as machine words where they fit (what a
+/// caller normally does), or always as big integers (which it may do too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ints {
+    Small,
+    Big,
+}
+
+fn scalar(v: &Val, ints: Ints) -> Arg<'_> {
     match v {
         Val::Int(b) => match b.to_i64() {
-            Some(i) => Arg::Small(i),
-            None => Arg::Big(b),
+            Some(i) if ints == Ints::Small => Arg::Small(i),
+            _ => Arg::Big(b),
         },
         Val::Bool(b) => Arg::Bool(*b),
         Val::Float(x) => Arg::Float(*x),
@@ -58,7 +66,7 @@ fn scalar(v: &Val) -> Arg<'_> {
 }
 
 /// Runs `f` on the call's arguments as `Arg`s (sequences one level deep).
-fn with_args<R>(args: &Args, f: impl FnOnce(&[Arg<'_>], &[(&str, Arg<'_>)]) -> R) -> R {
+fn with_args<R>(args: &Args, ints: Ints, f: impl FnOnce(&[Arg<'_>], &[(&str, Arg<'_>)]) -> R) -> R {
     let all: Vec<&Val> = args
         .positional
         .iter()
@@ -67,7 +75,7 @@ fn with_args<R>(args: &Args, f: impl FnOnce(&[Arg<'_>], &[(&str, Arg<'_>)]) -> R
     let inner: Vec<Vec<Arg<'_>>> = all
         .iter()
         .map(|v| match v {
-            Val::Seq(_, items) => items.iter().map(scalar).collect(),
+            Val::Seq(_, items) => items.iter().map(|v| scalar(v, ints)).collect(),
             _ => Vec::new(),
         })
         .collect();
@@ -76,7 +84,7 @@ fn with_args<R>(args: &Args, f: impl FnOnce(&[Arg<'_>], &[(&str, Arg<'_>)]) -> R
         .zip(&inner)
         .map(|(v, items)| match v {
             Val::Seq(name, _) => Arg::Seq(name, items),
-            other => scalar(other),
+            other => scalar(other, ints),
         })
         .collect();
     let (positional, keyword_values) = converted.split_at(args.positional.len());
@@ -454,6 +462,8 @@ fn fold(h: u64, v: &Val) -> u64 {
 
 struct Case {
     line: usize,
+    /// Whether the row's inputs are written out (not drawn by a generator).
+    explicit: bool,
     function: String,
     args: Args,
     expected: String,
@@ -493,6 +503,7 @@ fn cases() -> Vec<Case> {
                 };
                 cases.push(Case {
                     line: j + 1,
+                    explicit: false,
                     function: function.to_string(),
                     args,
                     expected,
@@ -510,6 +521,7 @@ fn cases() -> Vec<Case> {
             };
             cases.push(Case {
                 line: i + 1,
+                explicit: true,
                 function: function.to_string(),
                 args: parse_args(args),
                 expected: expected.to_string(),
@@ -529,8 +541,12 @@ fn result_bits(value: &MathValue) -> u64 {
 
 /// What running one call gives: the outcome, its cost and the counted
 /// work (`None` when `prepare` refused the call).
-fn run(function: &str, args: &Args) -> (Result<MathValue, MathError>, Option<(Cost, u64)>) {
-    with_args(args, |positional, keywords| {
+fn run(
+    function: &str,
+    args: &Args,
+    ints: Ints,
+) -> (Result<MathValue, MathError>, Option<(Cost, u64)>) {
+    with_args(args, ints, |positional, keywords| {
         match pymath::prepare(function, positional, keywords) {
             Err(e) => (Err(e), None),
             Ok(call) => {
@@ -565,15 +581,21 @@ fn every_case_agrees_with_cpython_and_its_cost() {
     let mut per_function: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let mut mismatches = Vec::new();
     let mut bad_costs = Vec::new();
-    for case in &cases {
-        let (result, cost) = run(&case.function, &case.args);
+    // Every row as a caller would pass it; the explicit rows once more with
+    // every int as a big integer.
+    let runs = cases
+        .iter()
+        .map(|c| (c, Ints::Small))
+        .chain(cases.iter().filter(|c| c.explicit).map(|c| (c, Ints::Big)));
+    for (case, ints) in runs {
+        let (result, cost) = run(&case.function, &case.args, ints);
         let got = describe(&result);
         let entry = per_function.entry(case.function.as_str()).or_default();
         entry.0 += 1;
         if got != case.expected {
             entry.1 += 1;
             mismatches.push(format!(
-                "line {}: {}{}\n    CPython: {}\n    pymath:  {}",
+                "line {} ({ints:?} ints): {}{}\n    CPython: {}\n    pymath:  {}",
                 case.line,
                 case.function,
                 show_args(&case.args),

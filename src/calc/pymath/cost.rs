@@ -267,6 +267,9 @@ pub fn factorial_cost(n: u64) -> Cost {
     if n <= 20 {
         return Cost::new(bits, 1);
     }
+    if bits > BEYOND_ANY_LIMIT {
+        return Cost::new(bits, u64::MAX);
+    }
     let node = Work::NODE as f64;
     let words = |bits: f64| bits / 64.0 + 1.0;
     let (mut inner, mut outer, mut work) = (0.0f64, 0.0f64, 0.0f64);
@@ -299,6 +302,10 @@ pub fn factorial_cost(n: u64) -> Cost {
     Cost::new(bits, up(slack(work)))
 }
 
+/// A result size past which no limit can allow a call (2**40 bits, 137
+/// GB): its work bound is saturated rather than computed.
+const BEYOND_ANY_LIMIT: u64 = 1 << 40;
+
 /// An upper bound on `log2(n!/(n-k)!)`, `k <= n`.
 fn log2_perm_upper(n: Size, k: u64) -> f64 {
     let direct = k as f64 * n.log2;
@@ -317,7 +324,7 @@ fn log2_comb_upper(n: Size, k: u64) -> f64 {
         return 0.0;
     }
     // C(n, k) <= n**k / k!, tight when k is small against n...
-    let by_powers = log2_perm_upper(n, k) - log2_factorial_lower(k as f64);
+    let by_powers = k as f64 * n.log2 - log2_factorial_lower(k as f64);
     // ...and C(n, k) <= 2**(n*H(k/n)), tight when k is near n/2.
     let by_entropy = match n.exact {
         Some(nf) if nf < 1e15 => {
@@ -375,6 +382,9 @@ fn fits_word(n: Size, log2_bound: f64) -> bool {
 /// the two halves of a node's product sum to at most `k' * bits(n)` bits.
 pub fn perm_cost(n: Size, k: u64) -> Cost {
     let bits = up(log2_perm_upper(n, k) + 1.0);
+    if bits > BEYOND_ANY_LIMIT {
+        return Cost::new(bits, u64::MAX);
+    }
     let bn = n.bits as f64;
     let node = Work::NODE as f64;
     let mut work = 0.0;
@@ -402,6 +412,9 @@ pub fn perm_cost(n: Size, k: u64) -> Cost {
 /// are added.
 pub fn comb_cost(n: Size, k: u64) -> Cost {
     let bits = up(log2_comb_upper(n, k) + 1.0);
+    if bits > BEYOND_ANY_LIMIT {
+        return Cost::new(bits, u64::MAX);
+    }
     let mut memo = Vec::new();
     let work = comb_work(n, k, &mut memo);
     Cost::new(bits, up(slack(work)))
@@ -417,7 +430,8 @@ fn comb_work(n: Size, k: u64, memo: &mut Vec<(u64, f64)>) -> f64 {
             work += nodes * (node + word_attempt(kl.max(1)));
             break;
         }
-        let divisor_bits = log2_comb_upper(Size::of_u64(kl), kl / 2) + 1.0;
+        // C(kl, j) < 2**kl.
+        let divisor_bits = kl as f64;
         let product_bits = q + divisor_bits + 1.0;
         let half = product_bits / 128.0 + 1.0;
         let (wa, wb) = (product_bits / 64.0 + 1.0, divisor_bits / 64.0 + 1.0);
@@ -433,8 +447,12 @@ fn comb_work(n: Size, k: u64, memo: &mut Vec<(u64, f64)>) -> f64 {
     work
 }
 
-/// The work of `C(m, m/2)`, the divisor at a node with `k' = m`, memoised
-/// (only about `2*log2(k)` distinct `m` occur).
+/// The work of `C(m, m // 2)`, the divisor at a node with `k' = m`,
+/// memoised. It is bounded as the work of `C(m, ceil(m / 2))` (the same
+/// value, by symmetry, and a recursion at least as big), whose levels'
+/// sizes `ceil(m / 2**(l+1))` are, for `m = ceil(k / 2**i)`, again of the
+/// form `ceil(k / 2**j)`: so only about `log2(k)` distinct `m` occur, and
+/// pricing `comb` takes microseconds.
 fn central_comb_work(m: u64, memo: &mut Vec<(u64, f64)>) -> f64 {
     if m <= 67 {
         // From the tables in one step (or 0 or 1 when m / 2 == 0).
@@ -443,7 +461,7 @@ fn central_comb_work(m: u64, memo: &mut Vec<(u64, f64)>) -> f64 {
     if let Some(&(_, w)) = memo.iter().find(|(key, _)| *key == m) {
         return w;
     }
-    let w = comb_work(Size::of_u64(m), m / 2, memo);
+    let w = comb_work(Size::of_u64(m), m.div_ceil(2), memo);
     memo.push((m, w));
     w
 }

@@ -106,7 +106,7 @@
 //! calculator's unit, a word multiply-add, about a quarter of a nanosecond
 //! (0.1 to 0.6 ns measured here, by `cargo run --release --example
 //! pymath_probe`). On big arguments the work bound is 1.1 to 1.5 times
-//! the counted work for `factorial`, 1.3 to 2.1 for `comb` and `perm`, and
+//! the counted work for `factorial`, 1.0 to 2.6 for `comb` and `perm`, and
 //! within 1% for `isqrt`, `gcd` and `lcm` (whose counts are models, see
 //! `cost.rs`). The floating-point functions cost [`Cost::CHEAP`], or their
 //! length for `fsum`, `hypot`, `dist` and the big-int conversions.
