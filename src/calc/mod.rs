@@ -75,6 +75,7 @@ mod limits;
 pub mod number;
 mod ops;
 mod parser;
+pub mod pymath;
 mod sequence;
 mod suggest;
 pub mod value;
