@@ -1,551 +1,420 @@
-//! The `math` module's functions, as CPython 3.11's `mathmodule.c`
-//! defines them.
+//! The `math` module's functions: CPython 3.11's, computed by
+//! [`pymath`](crate::calc::pymath), with the calculator's limits applied
+//! before anything is computed.
+//!
+//! Every row here hands its call to `pymath` the same way ([`general`]):
+//! the values become [`pymath::Arg`]s (an iterable is gathered first, for
+//! the three functions that iterate, within the sequence limit), `pymath`
+//! checks the call as CPython does (count, keywords, types, domain: its
+//! errors are CPython's), prices it ([`pymath::Call::cost`]: the result's
+//! size and the work, known from the arguments' sizes), and only then,
+//! once the meter has accepted the price, computes it. So
+//! `factorial(10**6)` or `comb(10**6, 5*10**5)` is refused in
+//! microseconds, before any big number exists.
+//!
+//! The float functions of one argument, which nearly every call is
+//! (`sqrt(2)`), take a shorter road with the same result ([`float`]): the
+//! argument is a float or a machine-word int, so none of `pymath`'s checks
+//! can fail but the function's own.
 
-use num_bigint::{BigInt, BigUint};
-use num_integer::Integer;
-use num_traits::ToPrimitive;
-
-use super::super::error::{
-    CalcError, CalcResult, overflow_error, type_error, value_error, zero_division,
-};
-use super::super::number::{Int, Meter, float_parts, float_to_int, pow2, ratio_to_f64};
+use super::super::error::{CalcError, CalcResult};
+use super::super::number::Int;
+use super::super::ops;
+use super::super::pymath::{self, Function, MathError, MathResult, MathValue, PyException};
+use super::super::sequence;
 use super::super::value::Value;
 use super::args::{Arg, Params};
-use super::{Builtin, Call};
+use super::{Builtin, Call, Doc};
 
-/// A row of the math module's functions.
+/// A row of the math module's functions: its name (and spelling, which
+/// differs for `math.pow`), its help group, and its body. The signature,
+/// the help line and the argument checks are `pymath`'s.
 macro_rules! math {
-    ($name:literal, $spelling:literal, $group:ident, $sig:literal, $params:expr, $help:literal, $body:expr) => {
-        function!(Math, $name, $spelling, $group, $sig, $params, $help, $body)
+    ($name:literal, $spelling:literal, $group:ident, $function:ident, $body:expr) => {
+        $crate::calc::builtins::Builtin {
+            name: $name,
+            spelling: $spelling,
+            module: $crate::calc::builtins::Module::Math,
+            group: $crate::calc::builtins::Group::$group,
+            doc: Doc::Math(Function::$function),
+            params: Params::Custom,
+            body: $body,
+        }
     };
 }
 
-const ONE: Params = Params::One;
-const TWO: Params = Params::Positional { min: 2, max: 2 };
+/// A float function of one argument (`math_1` in CPython): the short road
+/// for a float or a machine-word int, else [`general`].
+#[inline]
+fn float(call: &mut Call<'_>, f: fn(f64) -> MathResult<f64>) -> CalcResult<Value> {
+    if let Some(x) = one_real(call) {
+        return f(x).map(Value::float).map_err(math_error);
+    }
+    general(call)
+}
 
-/// CPython's `PyFloat_AsDouble` on an argument: an int or a float (or a
-/// bool); anything else is `must be real number, not X`.
-fn real(arg: Option<&Arg>) -> CalcResult<f64> {
+/// [`float`] for the functions that cannot fail.
+#[inline]
+fn pure(call: &mut Call<'_>, f: fn(f64) -> f64) -> CalcResult<Value> {
+    if let Some(x) = one_real(call) {
+        return Ok(Value::float(f(x)));
+    }
+    general(call)
+}
+
+/// The one argument of a call that has exactly one, no keywords, and
+/// whose argument is a float or an int that converts exactly as CPython's
+/// `PyFloat_AsDouble` would (Rust's `as` rounds to nearest, ties to even,
+/// as CPython's conversion does).
+#[inline]
+fn one_real(call: &Call<'_>) -> Option<f64> {
+    if call.len() != 1 || !call.keywords().is_empty() {
+        return None;
+    }
+    match call.arg(0) {
+        Some(Arg::Value(Value::Float(x))) => Some(*x),
+        Some(Arg::Value(Value::Int(Int::Small(i)))) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+/// The functions that iterate over an argument: their iterables are
+/// gathered into [`pymath::Arg::Seq`] before the call.
+fn iterates(function: Function) -> bool {
+    matches!(function, Function::Fsum | Function::Prod | Function::Dist)
+}
+
+/// Any call of a math function, through `pymath`: converted, checked,
+/// priced, charged, computed.
+fn general(call: &mut Call<'_>) -> CalcResult<Value> {
+    let Some(function) = Function::from_name(call.function.name) else {
+        return Err(CalcError::Type(
+            format!("{} is not a math function", call.function.name).into(),
+        ));
+    };
+    // The values, with each iterable argument gathered (for the functions
+    // that iterate) into a list of its items.
+    let gather = iterates(function);
+    let mut positional: Vec<Gathered> = Vec::with_capacity(call.len());
+    for i in 0..call.len() {
+        let arg = call.arg(i);
+        positional.push(gathered(call, arg, gather)?);
+    }
+    let mut keywords: Vec<(&str, Gathered)> = Vec::with_capacity(call.keywords().len());
+    for (name, arg) in call.keywords() {
+        keywords.push((name, gathered(call, Some(arg), gather)?));
+    }
+    let items: Vec<Vec<pymath::Arg<'_>>> = positional
+        .iter()
+        .chain(keywords.iter().map(|(_, g)| g))
+        .map(|g| match g {
+            Gathered::Items(_, values) => values.iter().map(math_arg).collect(),
+            Gathered::One(_) | Gathered::Generator => Vec::new(),
+        })
+        .collect();
+    let args: Vec<pymath::Arg<'_>> = positional
+        .iter()
+        .zip(&items)
+        .map(|(g, items)| g.as_math_arg(items))
+        .collect();
+    let kwargs: Vec<(&str, pymath::Arg<'_>)> = keywords
+        .iter()
+        .zip(&items[positional.len()..])
+        .map(|((name, g), items)| (*name, g.as_math_arg(items)))
+        .collect();
+    if function == Function::Prod && pymath::prod_needs_generic_multiply(&args, &kwargs) {
+        return generic_prod(call, &positional, &keywords);
+    }
+    let prepared = pymath::prepare_function(function, &args, &kwargs).map_err(math_error)?;
+    let mut cost = prepared.cost();
+    if let (Function::Fsum, Some(pymath::Arg::Seq(_, items))) = (function, args.first()) {
+        cost.work = cost.work.min(fsum_work(items));
+    }
+    let meter = call.meter();
+    meter.precheck_bits(cost.result_bits as f64)?;
+    meter.charge(cost.work)?;
+    let result = prepared.run().map_err(math_error)?;
+    let meter = call.meter();
+    Ok(match result {
+        MathValue::Float(x) => Value::float(x),
+        MathValue::Bool(b) => Value::Bool(b),
+        MathValue::Int(i) => Value::Int(meter.check_int(integer(i))?),
+        MathValue::FloatPair(f, i) => {
+            sequence::tuple(vec![Value::float(f), Value::float(i)], meter)?
+        }
+        MathValue::FloatInt(m, e) => sequence::tuple(vec![Value::float(m), Value::from(e)], meter)?,
+    })
+}
+
+/// An argument as `pymath` will see it: a value, or an iterable's type
+/// name and items.
+enum Gathered {
+    One(Value),
+    Items(&'static str, Vec<Value>),
+    /// A generator given to a function that does not iterate.
+    Generator,
+}
+
+impl Gathered {
+    fn as_math_arg<'a>(&'a self, items: &'a [pymath::Arg<'a>]) -> pymath::Arg<'a> {
+        match self {
+            Gathered::One(v) => math_arg(v),
+            Gathered::Items(type_name, _) => pymath::Arg::Seq(type_name, items),
+            Gathered::Generator => pymath::Arg::Other("generator"),
+        }
+    }
+}
+
+/// Gathers `arg` if it is iterable and `gather` is set; a generator that
+/// is not gathered is a value of type `generator`, which no math function
+/// accepts.
+fn gathered(call: &mut Call<'_>, arg: Option<&Arg>, gather: bool) -> CalcResult<Gathered> {
+    let Some(arg) = arg else {
+        return Ok(Gathered::One(Value::None));
+    };
+    let type_name = arg.type_name();
+    let iterable = matches!(
+        arg,
+        Arg::Generator(_) | Arg::Value(Value::Tuple(_) | Value::List(_) | Value::Range(_))
+    );
     match arg {
-        Some(Arg::Value(Value::Float(x))) => Ok(*x),
-        Some(Arg::Value(v @ (Value::Int(_) | Value::Bool(_)))) => {
-            v.as_int().unwrap_or(Int::Small(0)).to_f64()
-        }
-        other => Err(type_error(format!(
-            "must be real number, not {}",
-            other.map_or("NoneType", Arg::type_name)
-        ))),
+        _ if gather && iterable => Ok(Gathered::Items(type_name, super::core::collect(call, arg)?)),
+        Arg::Value(v) => Ok(Gathered::One(v.clone())),
+        Arg::Generator(_) => Ok(Gathered::Generator),
     }
 }
 
-/// An int argument (`math.factorial`, `math.gcd`).
-fn integer(arg: Option<&Arg>) -> CalcResult<Int> {
-    match arg {
-        Some(Arg::Value(v)) => v
-            .as_int()
-            .ok_or_else(|| super::core::not_an_integer(v.type_name())),
-        other => Err(super::core::not_an_integer(
-            other.map_or("NoneType", Arg::type_name),
-        )),
+/// A value as a `pymath` argument: numbers as themselves, anything else
+/// by its type name (an iterable that is an item of an iterable, a
+/// complex number, `None`).
+fn math_arg(v: &Value) -> pymath::Arg<'_> {
+    match v {
+        Value::Int(Int::Small(i)) => pymath::Arg::Small(*i),
+        Value::Int(Int::Big(b)) => pymath::Arg::Big(b),
+        Value::Bool(b) => pymath::Arg::Bool(*b),
+        Value::Float(x) => pymath::Arg::Float(*x),
+        other => pymath::Arg::Other(other.type_name()),
     }
 }
 
-/// CPython's `math_1`: call a libm function and turn NaN-from-non-NaN into
-/// a domain error and infinity-from-finite into an overflow (or domain)
-/// error. Rust's `f64` methods call the same C library functions.
-fn math_1(x: Option<&Arg>, f: fn(f64) -> f64, can_overflow: bool) -> CalcResult<Value> {
-    let x = real(x)?;
-    let r = f(x);
-    if r.is_nan() && !x.is_nan() {
-        return Err(value_error("math domain error"));
-    }
-    if r.is_infinite() && x.is_finite() {
-        return Err(if can_overflow {
-            overflow_error("math range error")
-        } else {
-            value_error("math domain error")
-        });
-    }
-    Ok(Value::float(r))
-}
-
-/// CPython's `loghelper`: ints too large for a float still have a
-/// logarithm, computed from their leading bits and their bit length.
-fn log_of(x: Option<&Arg>, f: fn(f64) -> f64, m: &mut Meter) -> CalcResult<f64> {
-    if let Some(Arg::Value(v @ (Value::Int(_) | Value::Bool(_)))) = x {
-        let i = v.as_int().unwrap_or(Int::Small(0));
-        if i.is_negative() || i.is_zero() {
-            return Err(value_error("math domain error"));
-        }
-        if let Ok(v) = i.to_f64() {
-            return Ok(f(v));
-        }
-        m.charge(4 * i.words())?;
-        let (mantissa, exponent) = frexp_int(&i.big());
-        return Ok(f(mantissa) + f(2.0) * exponent as f64);
-    }
-    let v = real(x)?;
-    // CPython's m_log family: log(0) and log(negative) are domain errors,
-    // log(inf) is inf and log(nan) is nan.
-    if v.is_nan() || v == f64::INFINITY {
-        return Ok(v);
-    }
-    if v <= 0.0 {
-        return Err(value_error("math domain error"));
-    }
-    Ok(f(v))
-}
-
-/// CPython's `_PyLong_Frexp` for a positive int: `(m, e)` with
-/// `x ~= m * 2**e`, `0.5 <= m < 1`, `m` rounded to 53 bits, ties to even.
-fn frexp_int(x: &BigInt) -> (f64, u64) {
-    let bits = x.bits();
-    let magnitude = x.magnitude();
-    let shift = bits.saturating_sub(55);
-    let top = magnitude >> shift;
-    let sticky = magnitude
-        .trailing_zeros()
-        .is_some_and(|zeros| zeros < shift);
-    // top has 55 bits (bits 54..0); round to 53 keeping a sticky bit.
-    let top = top.to_u64().unwrap_or(0) | u64::from(sticky);
-    let total = ratio_to_f64(
-        &BigUint::from(top),
-        &(BigUint::from(1u32) << (bits - shift)),
-    )
-    .unwrap_or(0.5);
-    if total >= 1.0 {
-        (0.5, bits + 1)
-    } else {
-        (total, bits)
-    }
-}
-
-/// `math.log(x[, base])`, which reads its arguments itself.
-fn log(c: &mut Call<'_>) -> CalcResult<Value> {
-    if !c.keywords().is_empty() {
-        return Err(type_error("log() takes no keyword arguments"));
-    }
-    if !(1..=2).contains(&c.len()) {
-        return Err(type_error("math.log requires 1 to 2 arguments"));
-    }
-    let (x, base) = (c.arg(0), c.arg(1));
-    let num = log_of(x, f64::ln, c.meter())?;
-    let Some(base) = base else {
-        return Ok(Value::float(num));
+/// `prod` of values other than numbers (`prod([(1,), 2])`, complex
+/// numbers): Python's `*` folded left to right from `start`, as CPython's
+/// `math_prod_impl` does once its fast paths give up.
+fn generic_prod(
+    call: &mut Call<'_>,
+    positional: &[Gathered],
+    keywords: &[(&str, Gathered)],
+) -> CalcResult<Value> {
+    let items: &[Value] = match positional {
+        [Gathered::Items(_, items)] => items,
+        _ => &[],
     };
-    let den = log_of(Some(base), f64::ln, c.meter())?;
-    if den == 0.0 {
-        return Err(zero_division("float division by zero"));
+    let mut acc = match keywords {
+        [(_, Gathered::One(start))] => start.clone(),
+        _ => Value::from(1),
+    };
+    let meter = call.meter();
+    for item in items {
+        acc = ops::binary(super::super::ast::BinaryOp::Mul, &acc, item, meter)?;
     }
-    Ok(Value::float(num / den))
+    Ok(acc)
 }
 
-/// CPython's `m_atan2`, which pins down the IEEE special cases itself.
-fn atan2(c: &mut Call<'_>) -> CalcResult<Value> {
-    use std::f64::consts::PI;
-    let (y, x) = (real(c.arg(0))?, real(c.arg(1))?);
-    let r = if x.is_nan() || y.is_nan() {
-        f64::NAN
-    } else if y.is_infinite() {
-        if x.is_infinite() {
-            if x.is_sign_positive() {
-                (0.25 * PI).copysign(y)
-            } else {
-                (0.75 * PI).copysign(y)
+/// A bound on `fsum`'s work (in `pymath`'s unit, a partial visited per
+/// item) that is tight for ordinary sums, where `pymath`'s bound covers the
+/// worst case of any floats (a partial per bit of the whole float range,
+/// which a sum of `2.0**(2*k)` reaches). Shewchuk's partials do not
+/// overlap, and each is a multiple of the smallest bit any item has,
+/// below a bound on the sum: so there are at most as many as there are bit
+/// positions from the items' lowest bit to `log2(n * max)`. Summing 2,000
+/// floats of similar size then costs 2,000 times a few dozen, not 2,000
+/// times 2,000.
+fn fsum_work(items: &[pymath::Arg<'_>]) -> u64 {
+    let (mut lowest, mut highest) = (i64::MAX, i64::MIN);
+    let mut conversions = 0u64;
+    for item in items {
+        // The item's top bit and the lowest bit its float can have.
+        let (top, low) = match *item {
+            pymath::Arg::Float(x) if x.is_finite() && x != 0.0 => {
+                let (_, e) = pymath::float::frexp(x);
+                (e - 1, (e - 53).max(-1075))
             }
-        } else {
-            (0.5 * PI).copysign(y)
-        }
-    } else if x.is_infinite() || y == 0.0 {
-        if x.is_sign_positive() {
-            0.0f64.copysign(y)
-        } else {
-            PI.copysign(y)
-        }
-    } else {
-        y.atan2(x)
-    };
-    Ok(Value::float(r))
-}
-
-/// `factorial(n)`, refused before computing when `n!` would exceed the
-/// digit limit (estimated with Stirling's formula).
-fn factorial(c: &mut Call<'_>) -> CalcResult<Value> {
-    let n = match c.arg(0) {
-        Some(Arg::Value(Value::Float(_))) => {
-            return Err(type_error(
-                "'float' object cannot be interpreted as an integer",
-            ));
-        }
-        other => integer(other)?,
-    };
-    let m = c.meter();
-    if n.is_negative() {
-        return Err(value_error("factorial() not defined for negative values"));
-    }
-    let too_large = CalcError::IntTooLarge {
-        max: m.limits().max_int_digits,
-    };
-    let Some(n) = n.to_i64().filter(|n| *n <= 1_000_000) else {
-        return Err(too_large);
-    };
-    if n > 20 {
-        // log2(n!) by Stirling, an underestimate by less than 1/(12n).
-        let nf = n as f64;
-        let ln = nf * nf.ln() - nf + 0.5 * (2.0 * std::f64::consts::PI * nf).ln();
-        let bits = ln / std::f64::consts::LN_2;
-        if bits > m.limits().max_int_digits as f64 * std::f64::consts::LOG2_10 + 2.0 {
-            return Err(too_large);
-        }
-        let words = (bits / 64.0) as u64 + 1;
-        m.charge(words.saturating_mul(n as u64) / 2)?;
-    }
-    let mut product = BigUint::from(1u32);
-    for k in 2..=n as u64 {
-        product *= k;
-    }
-    m.check_int(Int::from(BigInt::from(product)))
-        .map(Value::Int)
-}
-
-/// `gcd(*ints)`: 0 for no arguments, always non-negative.
-fn gcd(c: &mut Call<'_>) -> CalcResult<Value> {
-    let mut acc = Int::Small(0);
-    for i in 0..c.len() {
-        let x = integer(c.arg(i))?;
-        let m = c.meter();
-        acc = match (&acc, &x) {
-            (Int::Small(a), Int::Small(b)) if *a != i64::MIN && *b != i64::MIN => {
-                Int::Small(a.gcd(b))
+            pymath::Arg::Small(i) if i != 0 => {
+                let bits = i64::from(64 - i.unsigned_abs().leading_zeros());
+                (bits - 1, bits - 54)
             }
-            _ => {
-                // num-bigint's binary gcd takes about one shift-and-subtract
-                // of the whole number per bit: quadratic, and slower than a
-                // product (1.25 ms for two 4,300-digit numbers), so charged
-                // by bits times words.
-                let bits = acc.bits().max(x.bits());
-                m.charge(2 * bits * acc.words().max(x.words()))?;
-                Int::from(acc.big().gcd(&x.big()))
+            pymath::Arg::Big(b) => {
+                conversions += pymath::Work::words(b.bits());
+                let bits = b.bits() as i64;
+                (bits - 1, bits - 54)
             }
+            pymath::Arg::Bool(true) => (0, -53),
+            // Zero adds no partial; an infinity, a NaN or a non-number
+            // ends the sum or is summed apart.
+            _ => continue,
         };
+        highest = highest.max(top);
+        lowest = lowest.min(low);
     }
-    Ok(Value::Int(acc))
-}
-
-/// `hypot(*coordinates)`: CPython 3.11's `vector_norm`, an almost always
-/// correctly rounded algorithm (error-free products and sums, then one
-/// Newton correction), reproduced step by step so results match to the bit.
-fn hypot(c: &mut Call<'_>) -> CalcResult<Value> {
-    let mut coordinates = Vec::with_capacity(c.len());
-    let mut max = 0.0f64;
-    let mut found_nan = false;
-    for i in 0..c.len() {
-        let x = real(c.arg(i))?.abs();
-        found_nan |= x.is_nan();
-        if x > max {
-            max = x;
-        }
-        coordinates.push(x);
-    }
-    Ok(Value::float(vector_norm(&mut coordinates, max, found_nan)))
-}
-
-/// The exact sum `a + b` as a pair (high, low), given `|a| >= |b|`.
-fn fast_two_sum(a: f64, b: f64) -> (f64, f64) {
-    let hi = a + b;
-    (hi, b - (hi - a))
-}
-
-/// The exact product `a * b` as a pair (high, low).
-fn two_product(a: f64, b: f64) -> (f64, f64) {
-    let hi = a * b;
-    (hi, a.mul_add(b, -hi))
-}
-
-fn vector_norm(vec: &mut [f64], max: f64, found_nan: bool) -> f64 {
-    if max.is_infinite() {
-        return max;
-    }
-    if found_nan {
-        return f64::NAN;
-    }
-    if max == 0.0 || vec.len() <= 1 {
-        return max;
-    }
-    let max_e = frexp_exponent(max);
-    if max_e < -1023 {
-        // Scaling by 2**-max_e would overflow: lift subnormals first.
-        for x in vec.iter_mut() {
-            *x /= f64::MIN_POSITIVE;
-        }
-        return f64::MIN_POSITIVE * vector_norm(vec, max / f64::MIN_POSITIVE, found_nan);
-    }
-    let scale = pow2(-max_e);
-    let (mut csum, mut frac1, mut frac2) = (1.0f64, 0.0f64, 0.0f64);
-    for x in vec.iter() {
-        let x = x * scale;
-        let (hi, lo) = two_product(x, x);
-        let (sum, sum_lo) = fast_two_sum(csum, hi);
-        csum = sum;
-        frac1 += lo;
-        frac2 += sum_lo;
-    }
-    let mut h = (csum - 1.0 + (frac1 + frac2)).sqrt();
-    let (hi, lo) = two_product(-h, h);
-    let (sum, sum_lo) = fast_two_sum(csum, hi);
-    csum = sum;
-    frac1 += lo;
-    frac2 += sum_lo;
-    let x = csum - 1.0 + (frac1 + frac2);
-    h += x / (2.0 * h);
-    h / scale
-}
-
-/// The exponent `frexp` returns: `x = m * 2**e` with `0.5 <= m < 1`.
-fn frexp_exponent(x: f64) -> i32 {
-    let (_, mantissa, exponent) = float_parts(x);
-    // mantissa * 2**exponent with mantissa < 2**53: e = exponent + bits.
-    (exponent + (64 - mantissa.leading_zeros()) as i64) as i32
-}
-
-/// `floor`, `ceil`, `trunc`: ints pass through; floats become exact ints.
-fn to_int_with(c: &mut Call<'_>, f: fn(f64) -> f64) -> CalcResult<Value> {
-    match c.arg(0) {
-        Some(Arg::Value(v @ (Value::Int(_) | Value::Bool(_)))) => {
-            Ok(Value::Int(v.as_int().unwrap_or(Int::Small(0))))
-        }
-        other => float_to_int(f(real(other)?), c.meter()).map(Value::Int),
-    }
-}
-
-/// `math.pow`: always floats, with C's `pow` special cases and CPython's
-/// errors.
-fn math_pow(c: &mut Call<'_>) -> CalcResult<Value> {
-    let (x, y) = (real(c.arg(0))?, real(c.arg(1))?);
-    let r = if !x.is_finite() || !y.is_finite() {
-        if x.is_nan() {
-            if y == 0.0 { 1.0 } else { x }
-        } else if y.is_nan() {
-            if x == 1.0 { 1.0 } else { y }
-        } else {
-            x.powf(y)
-        }
+    let n = items.len() as u64;
+    let positions = if highest < lowest {
+        0
     } else {
-        let r = x.powf(y);
-        if r.is_nan() {
-            return Err(value_error("math domain error"));
-        }
-        if r.is_infinite() {
-            return Err(if x == 0.0 {
-                value_error("math domain error")
-            } else {
-                overflow_error("math range error")
-            });
-        }
-        r
+        let growth = i64::from(64 - n.leading_zeros()) + 2;
+        (highest + growth - lowest).max(0) as u64
     };
-    Ok(Value::float(r))
+    n.saturating_mul(n.min(positions) + 1)
+        .saturating_add(conversions)
 }
 
-pub const SQRT: Builtin = math!("sqrt", "sqrt", Powers, "sqrt(x)", ONE, "square root", |c| {
-    math_1(c.arg(0), f64::sqrt, false)
-});
-pub const EXP: Builtin = math!("exp", "exp", Powers, "exp(x)", ONE, "e ** x", |c| math_1(
-    c.arg(0),
-    f64::exp,
-    true
+/// A `pymath` int as the calculator's.
+fn integer(i: pymath::Integer) -> Int {
+    match i {
+        pymath::Integer::Small(i) => Int::Small(i),
+        pymath::Integer::Big(b) => Int::from(b),
+    }
+}
+
+/// A `pymath` exception as the calculator's error: same class, same
+/// message.
+fn math_error(e: MathError) -> CalcError {
+    let message = e.message;
+    match e.class {
+        PyException::ValueError => CalcError::Value(message),
+        PyException::OverflowError => CalcError::Overflow(message),
+        PyException::TypeError => CalcError::Type(message),
+        PyException::ZeroDivisionError => CalcError::ZeroDivision(message),
+        PyException::AttributeError => CalcError::Attribute {
+            message: message.into_owned(),
+            suggestion: None,
+        },
+    }
+}
+
+// ---------------------------------------------------------------------
+// The table, by help group
+// ---------------------------------------------------------------------
+
+// powers and logarithms
+pub const SQRT: Builtin = math!("sqrt", "sqrt", Powers, Sqrt, |c| float(
+    c,
+    pymath::float::sqrt
 ));
-pub const LOG: Builtin = math!(
-    "log",
-    "log",
-    Powers,
-    "log(x[, base])",
-    Params::Custom,
-    "natural logarithm, or to a base",
-    log
-);
-pub const LOG2: Builtin = math!(
-    "log2",
-    "log2",
-    Powers,
-    "log2(x)",
-    ONE,
-    "base-2 logarithm",
-    |c| {
-        let x = c.arg(0);
-        log_of(x, f64::log2, c.meter()).map(Value::float)
-    }
-);
-pub const LOG10: Builtin = math!(
-    "log10",
-    "log10",
-    Powers,
-    "log10(x)",
-    ONE,
-    "base-10 logarithm",
-    |c| {
-        let x = c.arg(0);
-        log_of(x, f64::log10, c.meter()).map(Value::float)
-    }
-);
-pub const POW: Builtin = math!(
-    "pow",
-    "math.pow",
-    Powers,
-    "math.pow(x, y)",
-    TWO,
-    "x ** y on floats",
-    math_pow
-);
-pub const SIN: Builtin = math!("sin", "sin", Trigonometry, "sin(x)", ONE, "sine", |c| {
-    math_1(c.arg(0), f64::sin, false)
+pub const CBRT: Builtin = math!("cbrt", "cbrt", Powers, Cbrt, |c| float(
+    c,
+    pymath::float::cbrt
+));
+pub const EXP: Builtin = math!("exp", "exp", Powers, Exp, |c| float(c, pymath::float::exp));
+pub const EXP2: Builtin = math!("exp2", "exp2", Powers, Exp2, |c| float(
+    c,
+    pymath::float::exp2
+));
+pub const EXPM1: Builtin = math!("expm1", "expm1", Powers, Expm1, |c| {
+    float(c, pymath::float::expm1)
 });
-pub const COS: Builtin = math!("cos", "cos", Trigonometry, "cos(x)", ONE, "cosine", |c| {
-    math_1(c.arg(0), f64::cos, false)
+pub const LOG: Builtin = math!("log", "log", Powers, Log, general);
+pub const LOG2: Builtin = math!("log2", "log2", Powers, Log2, general);
+pub const LOG10: Builtin = math!("log10", "log10", Powers, Log10, general);
+pub const LOG1P: Builtin = math!("log1p", "log1p", Powers, Log1p, |c| {
+    float(c, pymath::float::log1p)
 });
-pub const TAN: Builtin = math!("tan", "tan", Trigonometry, "tan(x)", ONE, "tangent", |c| {
-    math_1(c.arg(0), f64::tan, false)
+pub const POW: Builtin = math!("pow", "math.pow", Powers, Pow, general);
+
+// trigonometry
+pub const SIN: Builtin = math!("sin", "sin", Trigonometry, Sin, |c| float(
+    c,
+    pymath::float::sin
+));
+pub const COS: Builtin = math!("cos", "cos", Trigonometry, Cos, |c| float(
+    c,
+    pymath::float::cos
+));
+pub const TAN: Builtin = math!("tan", "tan", Trigonometry, Tan, |c| float(
+    c,
+    pymath::float::tan
+));
+pub const ASIN: Builtin = math!("asin", "asin", Trigonometry, Asin, |c| {
+    float(c, pymath::float::asin)
 });
-pub const ASIN: Builtin = math!(
-    "asin",
-    "asin",
-    Trigonometry,
-    "asin(x)",
-    ONE,
-    "arc sine",
-    |c| math_1(c.arg(0), f64::asin, false)
-);
-pub const ACOS: Builtin = math!(
-    "acos",
-    "acos",
-    Trigonometry,
-    "acos(x)",
-    ONE,
-    "arc cosine",
-    |c| math_1(c.arg(0), f64::acos, false)
-);
-pub const ATAN: Builtin = math!(
-    "atan",
-    "atan",
-    Trigonometry,
-    "atan(x)",
-    ONE,
-    "arc tangent",
-    |c| math_1(c.arg(0), f64::atan, false)
-);
-pub const ATAN2: Builtin = math!(
-    "atan2",
-    "atan2",
-    Trigonometry,
-    "atan2(y, x)",
-    TWO,
-    "arc tangent of y/x, in the right quadrant",
-    atan2
-);
-pub const HYPOT: Builtin = math!(
-    "hypot",
-    "hypot",
-    Trigonometry,
-    "hypot(*coordinates)",
-    Params::Varargs,
-    "Euclidean norm, sqrt(x*x + y*y + ...)",
-    hypot
-);
-pub const DEGREES: Builtin = math!(
-    "degrees",
-    "degrees",
-    Trigonometry,
-    "degrees(x)",
-    ONE,
-    "radians to degrees",
-    |c| {
-        Ok(Value::float(
-            real(c.arg(0))? * (180.0 / std::f64::consts::PI),
-        ))
-    }
-);
-pub const RADIANS: Builtin = math!(
-    "radians",
-    "radians",
-    Trigonometry,
-    "radians(x)",
-    ONE,
-    "degrees to radians",
-    |c| {
-        Ok(Value::float(
-            real(c.arg(0))? * (std::f64::consts::PI / 180.0),
-        ))
-    }
-);
-pub const SINH: Builtin = math!(
-    "sinh",
-    "sinh",
-    Hyperbolic,
-    "sinh(x)",
-    ONE,
-    "hyperbolic sine",
-    |c| math_1(c.arg(0), f64::sinh, true)
-);
-pub const COSH: Builtin = math!(
-    "cosh",
-    "cosh",
-    Hyperbolic,
-    "cosh(x)",
-    ONE,
-    "hyperbolic cosine",
-    |c| math_1(c.arg(0), f64::cosh, true)
-);
-pub const TANH: Builtin = math!(
-    "tanh",
-    "tanh",
-    Hyperbolic,
-    "tanh(x)",
-    ONE,
-    "hyperbolic tangent",
-    |c| math_1(c.arg(0), f64::tanh, false)
-);
-pub const FLOOR: Builtin = math!(
-    "floor",
-    "floor",
-    Rounding,
-    "floor(x)",
-    ONE,
-    "largest int <= x",
-    |c| to_int_with(c, f64::floor)
-);
-pub const CEIL: Builtin = math!(
-    "ceil",
-    "ceil",
-    Rounding,
-    "ceil(x)",
-    ONE,
-    "smallest int >= x",
-    |c| to_int_with(c, f64::ceil)
-);
-pub const TRUNC: Builtin = math!(
-    "trunc",
-    "trunc",
-    Rounding,
-    "trunc(x)",
-    ONE,
-    "x without its fraction, as an int",
-    |c| to_int_with(c, f64::trunc)
-);
-pub const FACTORIAL: Builtin = math!(
-    "factorial",
-    "factorial",
-    Integers,
-    "factorial(n)",
-    ONE,
-    "n! for an int n >= 0",
-    factorial
-);
-pub const GCD: Builtin = math!(
-    "gcd",
-    "gcd",
-    Integers,
-    "gcd(*integers)",
-    Params::Varargs,
-    "greatest common divisor",
-    gcd
-);
+pub const ACOS: Builtin = math!("acos", "acos", Trigonometry, Acos, |c| {
+    float(c, pymath::float::acos)
+});
+pub const ATAN: Builtin = math!("atan", "atan", Trigonometry, Atan, |c| {
+    float(c, pymath::float::atan)
+});
+pub const ATAN2: Builtin = math!("atan2", "atan2", Trigonometry, Atan2, general);
+pub const HYPOT: Builtin = math!("hypot", "hypot", Trigonometry, Hypot, general);
+pub const DIST: Builtin = math!("dist", "dist", Trigonometry, Dist, general);
+pub const DEGREES: Builtin = math!("degrees", "degrees", Trigonometry, Degrees, |c| {
+    pure(c, pymath::float::degrees)
+});
+pub const RADIANS: Builtin = math!("radians", "radians", Trigonometry, Radians, |c| {
+    pure(c, pymath::float::radians)
+});
+
+// hyperbolic functions
+pub const SINH: Builtin = math!("sinh", "sinh", Hyperbolic, Sinh, |c| {
+    float(c, pymath::float::sinh)
+});
+pub const COSH: Builtin = math!("cosh", "cosh", Hyperbolic, Cosh, |c| {
+    float(c, pymath::float::cosh)
+});
+pub const TANH: Builtin = math!("tanh", "tanh", Hyperbolic, Tanh, |c| {
+    float(c, pymath::float::tanh)
+});
+pub const ASINH: Builtin = math!("asinh", "asinh", Hyperbolic, Asinh, |c| {
+    float(c, pymath::float::asinh)
+});
+pub const ACOSH: Builtin = math!("acosh", "acosh", Hyperbolic, Acosh, |c| {
+    float(c, pymath::float::acosh)
+});
+pub const ATANH: Builtin = math!("atanh", "atanh", Hyperbolic, Atanh, |c| {
+    float(c, pymath::float::atanh)
+});
+
+// rounding and float parts
+pub const FLOOR: Builtin = math!("floor", "floor", Rounding, Floor, general);
+pub const CEIL: Builtin = math!("ceil", "ceil", Rounding, Ceil, general);
+pub const TRUNC: Builtin = math!("trunc", "trunc", Rounding, Trunc, general);
+pub const FABS: Builtin = math!("fabs", "fabs", Rounding, Fabs, |c| {
+    float(c, pymath::float::fabs)
+});
+pub const COPYSIGN: Builtin = math!("copysign", "copysign", Rounding, Copysign, general);
+pub const FMOD: Builtin = math!("fmod", "fmod", Rounding, Fmod, general);
+pub const REMAINDER: Builtin = math!("remainder", "remainder", Rounding, Remainder, general);
+pub const MODF: Builtin = math!("modf", "modf", Rounding, Modf, general);
+pub const FREXP: Builtin = math!("frexp", "frexp", Rounding, Frexp, general);
+pub const LDEXP: Builtin = math!("ldexp", "ldexp", Rounding, Ldexp, general);
+pub const NEXTAFTER: Builtin = math!("nextafter", "nextafter", Rounding, Nextafter, general);
+pub const ULP: Builtin = math!("ulp", "ulp", Rounding, Ulp, |c| pure(c, pymath::float::ulp));
+
+// integer functions
+pub const FACTORIAL: Builtin = math!("factorial", "factorial", Integers, Factorial, general);
+pub const COMB: Builtin = math!("comb", "comb", Integers, Comb, general);
+pub const PERM: Builtin = math!("perm", "perm", Integers, Perm, general);
+pub const ISQRT: Builtin = math!("isqrt", "isqrt", Integers, Isqrt, general);
+pub const GCD: Builtin = math!("gcd", "gcd", Integers, Gcd, general);
+pub const LCM: Builtin = math!("lcm", "lcm", Integers, Lcm, general);
+
+// sequences
+pub const FSUM: Builtin = math!("fsum", "fsum", Sequences, Fsum, general);
+pub const PROD: Builtin = math!("prod", "prod", Sequences, Prod, general);
+
+// special functions
+pub const ERF: Builtin = math!("erf", "erf", Special, Erf, |c| pure(c, pymath::float::erf));
+pub const ERFC: Builtin = math!("erfc", "erfc", Special, Erfc, |c| pure(
+    c,
+    pymath::float::erfc
+));
+pub const GAMMA: Builtin = math!("gamma", "gamma", Special, Gamma, |c| {
+    float(c, pymath::float::gamma)
+});
+pub const LGAMMA: Builtin = math!("lgamma", "lgamma", Special, Lgamma, |c| {
+    float(c, pymath::float::lgamma)
+});
+
+// tests
+pub const ISFINITE: Builtin = math!("isfinite", "isfinite", Tests, Isfinite, general);
+pub const ISINF: Builtin = math!("isinf", "isinf", Tests, Isinf, general);
+pub const ISNAN: Builtin = math!("isnan", "isnan", Tests, Isnan, general);
+pub const ISCLOSE: Builtin = math!("isclose", "isclose", Tests, Isclose, general);

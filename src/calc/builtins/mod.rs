@@ -25,8 +25,10 @@ macro_rules! function {
             spelling: $spelling,
             module: $crate::calc::builtins::Module::$module,
             group: $crate::calc::builtins::Group::$group,
-            signature: $sig,
-            help: $help,
+            doc: $crate::calc::builtins::Doc::Text {
+                signature: $sig,
+                help: $help,
+            },
             params: $params,
             body: $body,
         }
@@ -40,6 +42,7 @@ mod sort;
 
 use super::error::{CalcResult, type_error};
 use super::number::Meter;
+use super::pymath;
 use super::value::Value;
 pub use args::{Arg, Flow, Host, Params, Sink};
 
@@ -143,13 +146,22 @@ pub struct Builtin {
     pub spelling: &'static str,
     pub module: Module,
     pub group: Group,
-    /// How it is called, for help: `log(x[, base])`.
-    pub signature: &'static str,
-    /// One line of help.
-    pub help: &'static str,
+    /// Its help.
+    pub doc: Doc,
     /// How it reads its arguments.
     pub params: Params,
     body: Body,
+}
+
+/// A function's help: written in the table for the builtins; the math
+/// module's come with its signatures in [`pymath`].
+#[derive(Debug, Clone, Copy)]
+pub enum Doc {
+    Text {
+        signature: &'static str,
+        help: &'static str,
+    },
+    Math(pymath::Function),
 }
 
 impl std::fmt::Debug for Builtin {
@@ -245,6 +257,22 @@ impl std::fmt::Display for Qualified {
 }
 
 impl Builtin {
+    /// How it is called, for help: `log(x[, base])`.
+    pub fn signature(&self) -> &'static str {
+        match self.doc {
+            Doc::Text { signature, .. } => signature,
+            Doc::Math(f) => f.signature().usage,
+        }
+    }
+
+    /// One line of help.
+    pub fn help(&self) -> &'static str {
+        match self.doc {
+            Doc::Text { help, .. } => help,
+            Doc::Math(f) => f.signature().help,
+        }
+    }
+
     /// Python's qualified name: `abs`, `math.sqrt`.
     pub fn qualified(&'static self) -> Qualified {
         Qualified(self)
@@ -314,10 +342,15 @@ const TABLE: [Builtin; TABLE_LEN] = [
     core::ANY,
     // math
     math::SQRT,
+    math::CBRT,
     math::EXP,
+    math::EXP2,
+    math::EXPM1,
     math::LOG,
     math::LOG2,
     math::LOG10,
+    math::LOG1P,
+    math::POW,
     math::SIN,
     math::COS,
     math::TAN,
@@ -326,20 +359,46 @@ const TABLE: [Builtin; TABLE_LEN] = [
     math::ATAN,
     math::ATAN2,
     math::HYPOT,
+    math::DIST,
     math::DEGREES,
     math::RADIANS,
     math::SINH,
     math::COSH,
     math::TANH,
+    math::ASINH,
+    math::ACOSH,
+    math::ATANH,
     math::FLOOR,
     math::CEIL,
     math::TRUNC,
+    math::FABS,
+    math::COPYSIGN,
+    math::FMOD,
+    math::REMAINDER,
+    math::MODF,
+    math::FREXP,
+    math::LDEXP,
+    math::NEXTAFTER,
+    math::ULP,
     math::FACTORIAL,
+    math::COMB,
+    math::PERM,
+    math::ISQRT,
     math::GCD,
-    math::POW,
+    math::LCM,
+    math::FSUM,
+    math::PROD,
+    math::ERF,
+    math::ERFC,
+    math::GAMMA,
+    math::LGAMMA,
+    math::ISFINITE,
+    math::ISINF,
+    math::ISNAN,
+    math::ISCLOSE,
 ];
 
-const TABLE_LEN: usize = 45;
+const TABLE_LEN: usize = 76;
 
 /// The function a bare name calls, if any (`pow` is the builtin).
 #[inline]
@@ -477,7 +536,10 @@ mod tests {
             if f.module == Module::Math {
                 assert_eq!(math_function(f.name).unwrap().spelling, f.spelling);
             }
-            assert!(f.signature.starts_with(f.spelling), "{}", f.signature);
+            assert!(f.signature().starts_with(f.name), "{}", f.signature());
+            if f.module == Module::Math {
+                assert!(pymath::Function::from_name(f.name).is_some(), "{}", f.name);
+            }
         }
         assert_eq!(function("pow").unwrap().module, Module::Builtins);
         assert_eq!(math_function("pow").unwrap().spelling, "math.pow");
