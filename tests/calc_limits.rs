@@ -184,6 +184,60 @@ fn huge_integers_are_refused_before_computing() {
 
 /// Where CPython itself refuses cheaply, safecalc gives CPython's error,
 /// not a limit.
+/// The math module's integer functions are priced from their arguments'
+/// sizes before they compute: a result beyond the size limit is refused
+/// under a budget far too small to compute any of it, and a call whose
+/// work is beyond the budget is refused without doing it (the arguments
+/// are cheap to build: shifts and repetitions).
+#[test]
+fn math_functions_are_priced_before_computing() {
+    let small_budget = Limits {
+        max_work: 100_000,
+        ..Limits::DEFAULT
+    };
+    let max = Limits::DEFAULT.max_int_digits;
+    for text in [
+        "comb(10**6, 5*10**5)",
+        "perm(10**6, 10**5)",
+        "perm(10**6)",
+        "factorial(10**6)",
+        "factorial(10**18)",
+        "lcm(1 << 200000, (1 << 200000) - 1)",
+        "prod([1 << 100000] * 4)",
+        "prod(x for x in [1 << 100000] * 4)",
+        "comb(1 << 1000, 1 << 20)",
+    ] {
+        let result = calc::eval_with_limits(text, &small_budget);
+        assert!(
+            matches!(result, Err(CalcError::IntTooLarge { max: m }) if m == max),
+            "{text}: {result:?}"
+        );
+    }
+    for text in [
+        "isqrt(1 << 300000)",
+        "gcd((1 << 300000) - 1, (1 << 299999) - 1)",
+        "comb(1 << 100000, 3)",
+        "fsum([2.0**(2*k) for k in range(-500, 500)] * 2)",
+    ] {
+        let result = calc::eval_with_limits(text, &small_budget);
+        assert!(
+            matches!(result, Err(CalcError::TooMuchWork { .. })),
+            "{text}: {result:?}"
+        );
+    }
+    // The same calls within the limits compute, with CPython's answers.
+    for (text, want) in [
+        ("comb(100, 50)", "100891344545564193334812497256"),
+        ("perm(20, 3)", "6840"),
+        ("isqrt(10**40)", "100000000000000000000"),
+        ("lcm(2**64, 3**40)", "224269343257001716702690972139746492416"),
+        ("prod(range(1, 21))", "2432902008176640000"),
+        ("fsum([0.1] * 10)", "1.0"),
+    ] {
+        assert_eq!(calc::eval(text).unwrap().to_string(), want, "{text}");
+    }
+}
+
 #[test]
 fn cpythons_own_refusals_are_kept() {
     let cases = [

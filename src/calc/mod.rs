@@ -15,6 +15,7 @@
 //! assert_eq!(calc::eval("[x*x for x in range(5) if x % 2]").unwrap().to_string(), "[1, 9]");
 //! assert_eq!(calc::eval("sum(1/k**2 for k in range(1, 4))").unwrap().to_string(), "1.3611111111111112");
 //! assert_eq!(calc::eval("hex(255), math.floor(-0.5), (5).bit_length()").unwrap().to_string(), "('0xff', -1, 3)");
+//! assert_eq!(calc::eval("math.isqrt(10**40), comb(52, 5), gamma(0.5)**2").unwrap().to_string(), "(100000000000000000000, 2598960, 3.1415926535897927)");
 //! assert_eq!(calc::eval("5 % 0").unwrap_err().to_string(), "integer modulo by zero");
 //! ```
 //!
@@ -59,8 +60,8 @@
 //! it; [`value`] holds the values and their repr, `ops` Python's operators
 //! on them, [`number`] the int and float rules, `complex` the complex
 //! ones, `sequence` tuples, lists, strings and ranges; [`builtins`] the
-//! fixed table of functions and constants, `attributes` the numeric
-//! attributes; `format` prints floats as Python does; `suggest` finds the
+//! fixed table of functions and constants (the math module's computed by
+//! [`pymath`]), `attributes` the numeric attributes; `format` prints floats as Python does; `suggest` finds the
 //! close name for a `NameError`; [`Limits`] bounds all of it. Nothing
 //! here does I/O.
 
