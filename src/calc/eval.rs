@@ -491,7 +491,7 @@ impl<'a> Evaluator<'a> {
             keywords |= matches!(tree.node(arg), Node::Keyword { .. });
         }
         if keywords || count > INLINE_ARGUMENTS {
-            return self.call_builtin_general(function, first_arg);
+            return self.call_builtin_general(function, first_arg, count);
         }
         // The common call: a few positional arguments, kept on the stack.
         let generators = self.generator_mark();
@@ -513,31 +513,32 @@ impl<'a> Evaluator<'a> {
         &mut self,
         function: &'static Builtin,
         first_arg: Option<NodeId>,
+        count: usize,
     ) -> CalcResult<Value> {
         let tree = self.tree;
         let generators = self.generator_mark();
-        let mut positional = Vec::new();
+        // The positional arguments, in the slots that a call without
+        // keywords passes on as they are.
+        let mut slots: Vec<Option<Arg>> = Vec::with_capacity(count);
         let mut keywords: Vec<(&str, Arg)> = Vec::new();
         for arg in tree.items(first_arg) {
             if let Node::Keyword { name, value } = *tree.node(arg) {
                 let value = self.argument(value)?;
                 keywords.push((tree.name(name), value));
             } else {
-                positional.push(self.argument(arg)?);
+                slots.push(Some(self.argument(arg)?));
             }
         }
         let result = if keywords.is_empty() || function.params == builtins::Params::Custom {
             if keywords.is_empty() {
-                function.params.check_count(
-                    function.name,
-                    &function.qualified(),
-                    positional.len(),
-                )?;
+                function
+                    .params
+                    .check_count(function.name, &function.qualified(), slots.len())?;
             }
-            let slots: Vec<Option<Arg>> = positional.into_iter().map(Some).collect();
             let mut call = Call::new(function, &slots, &keywords, self);
             function.run(&mut call)
         } else {
+            let positional = slots.into_iter().flatten().collect();
             let bound =
                 function
                     .params

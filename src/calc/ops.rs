@@ -345,6 +345,9 @@ pub fn compare(op: CompareOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult
     let ordering = match (a, b) {
         (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => Some(x.cmp(y)),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        // Two ints of any size, without widening them to numbers first
+        // (the comparisons of `max(x, x, ...)` on big ints).
+        (Value::Int(x), Value::Int(y)) => Some(cmp_int(x, y)),
         _ => return compare_values(op, a, b, m),
     };
     Ok(match op {

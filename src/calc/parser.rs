@@ -438,6 +438,24 @@ fn level(op: BinaryOp) -> u8 {
     }
 }
 
+/// `NAME '='` (but not `NAME '=='`) at the start of an argument: the input
+/// after the `=` and its white space, and the name. [`assignment_target`]
+/// without building a parse error for the common argument, which is not a
+/// keyword argument.
+#[inline]
+fn keyword_argument(input: &str) -> Option<(&str, &str)> {
+    if !matches!(peek(input), Some(b'a'..=b'z' | b'A'..=b'Z' | b'_')) {
+        return None;
+    }
+    let (rest, name) = take_bytes(input, is_name_byte);
+    let rest = ws(rest).ok()?.0;
+    match rest.as_bytes() {
+        [b'=', b'=', ..] => None,
+        [b'=', ..] => Some((ws(&rest[1..]).ok()?.0, name)),
+        _ => None,
+    }
+}
+
 /// `NAME '='` (but not `NAME '=='`) at the start of a statement or a
 /// keyword argument, with the white space after it: the name, and the
 /// input after the `=`.
@@ -454,9 +472,9 @@ fn assignment_target(input: &str) -> PResult<'_, &str> {
 
 /// A string prefix (`b`, `r`, `f`, `rb`, ...) glued to a quote.
 fn is_string_prefix(word: &str, rest: &str) -> bool {
-    word.len() <= 2
+    matches!(peek(rest), Some(b'\'' | b'"'))
+        && word.len() <= 2
         && word.bytes().all(|b| b"bBrRuUfF".contains(&b))
-        && matches!(peek(rest), Some(b'\'' | b'"'))
 }
 
 const OPERAND: &str = "a number, a name or '('";
@@ -650,6 +668,40 @@ impl Grammar<'_> {
             return self.expression_tail(rest, first);
         }
         self.full_expression(input)
+    }
+
+    /// An argument that is a lone number or a plain name, followed by `,`
+    /// or `)`: built as the rules would build it, without the dozen nested
+    /// rules (each returning through memory) that each argument of
+    /// `max(x, x, ...)` would otherwise pass through. A keyword, a built-in
+    /// function's or `math`'s name, a string prefix, or anything after the
+    /// operand but `,` and `)` is left to the rules (`None`).
+    #[inline]
+    fn lone_argument<'i>(&self, input: &'i str) -> Option<(&'i str, NodeId)> {
+        let first = *input.as_bytes().first()?;
+        let ends = |rest: &str| {
+            matches!(
+                rest.trim_start_matches([' ', '\t', '\x0c']).as_bytes(),
+                [b',' | b')', ..]
+            )
+        };
+        if first.is_ascii_digit() {
+            let (rest, literal) = self.short_literal(input)?;
+            return ends(rest).then(|| (rest, self.push(literal)));
+        }
+        if !(first.is_ascii_alphabetic() || first == b'_') {
+            return None;
+        }
+        let (rest, word) = take_bytes(input, is_name_byte);
+        if !ends(rest) || is_keyword(word) {
+            return None;
+        }
+        let node = match builtins::constant(word) {
+            Some(c) => Node::Constant(c),
+            None if word == builtins::MATH || builtins::function(word).is_some() => return None,
+            None => Node::Variable(self.add_name(word)),
+        };
+        Some((rest, self.push(node)))
     }
 
     /// [`Self::expression`] when it starts with a name that may be `not`
@@ -1302,8 +1354,8 @@ impl Grammar<'_> {
                     FailureKind::Invalid("argument unpacking (* and **) is not supported"),
                 );
             }
-            let (rest, value) = match assignment_target(input) {
-                Ok((after, keyword_name)) => {
+            let (rest, value) = match keyword_argument(input) {
+                Some((after, keyword_name)) => {
                     if is_keyword(keyword_name) {
                         return fail(
                             input,
@@ -1319,12 +1371,26 @@ impl Grammar<'_> {
                     let (rest, value) = self.expression(after).map_err(as_failure)?;
                     (rest, self.push(Node::Keyword { name, value }))
                 }
-                Err(_) => {
+                None => {
                     if keywords.is_some() {
                         return fail(
                             input,
                             FailureKind::Invalid("positional argument follows keyword argument"),
                         );
+                    }
+                    if let Some((rest, value)) = self.lone_argument(input) {
+                        self.push_cell(&mut args, Node::Item { value, next: None });
+                        count += 1;
+                        input = rest;
+                        let rest = ws(rest)?.0;
+                        match peek(rest) {
+                            Some(b',') => input = ws(&rest[1..])?.0,
+                            _ => {
+                                input = &rest[1..];
+                                break;
+                            }
+                        }
+                        continue;
                     }
                     let start = self.mark();
                     let (rest, value) = self.expression(input).map_err(as_failure)?;

@@ -661,7 +661,9 @@ fn min_max(c: &mut Call<'_>, name: &'static str) -> CalcResult<Value> {
     };
     if positional > 1 {
         // The arguments themselves: the best is chosen by reference and
-        // copied once.
+        // copied once. Each is an item visited, charged at once.
+        c.meter()
+            .charge(sequence::ITEM_COST.saturating_mul(positional as u64))?;
         let mut best: Option<&Value> = None;
         for i in 0..positional {
             let item = match required(c, i) {
@@ -675,7 +677,6 @@ fn min_max(c: &mut Call<'_>, name: &'static str) -> CalcResult<Value> {
                     )));
                 }
             };
-            c.meter().charge(sequence::ITEM_COST)?;
             if let Some(key) = key {
                 return Err(not_callable(key));
             }

@@ -403,13 +403,37 @@ const TABLE_LEN: usize = 76;
 /// The function a bare name calls, if any (`pow` is the builtin).
 #[inline]
 pub fn function(name: &str) -> Option<&'static Builtin> {
+    if !NAME_LENGTHS.contains(&name.len()) {
+        // Most variables (`x`, `total_2`) are rejected by their length.
+        return None;
+    }
     BARE_NAMES.find(name)
 }
 
 /// The function `math.NAME` calls, if any.
 pub fn math_function(name: &str) -> Option<&'static Builtin> {
+    if !NAME_LENGTHS.contains(&name.len()) {
+        return None;
+    }
     MATH_NAMES.find(name)
 }
+
+/// The lengths of the functions' names, shortest to longest.
+const NAME_LENGTHS: std::ops::RangeInclusive<usize> = {
+    let (mut shortest, mut longest) = (usize::MAX, 0);
+    let mut i = 0;
+    while i < TABLE_LEN {
+        let len = TABLE[i].name.len();
+        if len < shortest {
+            shortest = len;
+        }
+        if len > longest {
+            longest = len;
+        }
+        i += 1;
+    }
+    shortest..=longest
+};
 
 /// Names to functions: an open-addressing hash table of indexes into
 /// [`FUNCTIONS`] (0 for an empty slot), built at compile time. Looking a
@@ -499,7 +523,12 @@ const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The constant of that name, if any (bare, or after `math.`).
+#[inline]
 pub fn constant(name: &str) -> Option<&'static Constant> {
+    // Their names have one to three letters.
+    if name.len() > 3 {
+        return None;
+    }
     CONSTANTS.iter().find(|c| c.name == name)
 }
 
@@ -543,6 +572,7 @@ mod tests {
         }
         assert_eq!(function("pow").unwrap().module, Module::Builtins);
         assert_eq!(math_function("pow").unwrap().spelling, "math.pow");
+        assert!(CONSTANTS.iter().all(|c| constant(c.name).is_some()));
         assert!(function("open").is_none());
         assert!(function("__import__").is_none());
         assert!(math_function("abs").is_none());
