@@ -85,20 +85,37 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
             max: limits.max_input_bytes,
         });
     }
-    let refused = RefCell::new(None);
     let parser = Grammar {
         limits,
         depth: Cell::new(0),
         tree: RefCell::new(Expr::recycled(initial_nodes(input))),
         unresolved: Cell::new(false),
-        refused: &refused,
+        refused: RefCell::new(None),
+        pending: Cell::new(None),
     };
+    // The rules return the root and the target; the statement is built
+    // here, so that it is not moved through every rule's result.
     match parser.statement(input) {
-        Ok((_, statement)) => Ok(statement),
-        Err(nom::Err::Error(failure) | nom::Err::Failure(failure)) => match refused.take() {
-            Some(error) => Err(error),
-            None => Err(failure.into_calc_error(input, limits)),
-        },
+        Ok((_, (root, target))) => {
+            if parser.unresolved.get() {
+                parser.tree.borrow().refuse_unresolved()?;
+            }
+            let mut value = parser.tree.into_inner();
+            value.set_root(root);
+            Ok(match target {
+                Some(name) => Statement::Assign {
+                    name: name.to_string(),
+                    value,
+                },
+                None => Statement::Expr(value),
+            })
+        }
+        Err(nom::Err::Error(failure) | nom::Err::Failure(failure)) => {
+            match parser.refused.take() {
+                Some(error) => Err(error),
+                None => Err(failure.into_calc_error(input, limits)),
+            }
+        }
         Err(nom::Err::Incomplete(_)) => Err(CalcError::Syntax {
             column: 1,
             message: "incomplete input".into(),
@@ -425,6 +442,9 @@ fn starts_expression(input: &str) -> bool {
     }
 }
 
+/// The level of `* / // % @`, the binary operators that bind tightest.
+const TIGHTEST_LEVEL: u8 = 5;
+
 /// The binding level of the binary operators, lowest first (the order of
 /// [`Precedence`](super::ast::Precedence) from `|` to `*`).
 fn level(op: BinaryOp) -> u8 {
@@ -434,7 +454,7 @@ fn level(op: BinaryOp) -> u8 {
         BinaryOp::BitAnd => 2,
         BinaryOp::LShift | BinaryOp::RShift => 3,
         BinaryOp::Add | BinaryOp::Sub => 4,
-        _ => 5,
+        _ => TIGHTEST_LEVEL,
     }
 }
 
@@ -495,7 +515,13 @@ struct Grammar<'l> {
     /// Most lines have none, and skip that pass.
     unresolved: Cell<bool>,
     /// Why a [`FailureKind::Refused`] failure refused the input.
-    refused: &'l RefCell<Option<CalcError>>,
+    refused: RefCell<Option<CalcError>>,
+    /// A short literal that a rule read and could not use (`2` of `2**10`,
+    /// `4` of `1 + 4/8`), for the rule it hands over to, which reads the
+    /// same text: where it starts and ends (as the lengths of the input
+    /// from there) and its node. The literal at a place is always the same,
+    /// so a stale one is never wrong; it only saves reading it again.
+    pending: Cell<Option<(usize, usize, Node)>>,
 }
 
 /// Holds `levels` of nesting depth until dropped; [`Self::add`] holds more
@@ -577,7 +603,9 @@ impl Grammar<'_> {
         items
     }
 
-    fn statement<'i>(self, input: &'i str) -> PResult<'i, Statement> {
+    /// A whole line: the root of its expression, and the name it assigns
+    /// to, if any.
+    fn statement<'i>(&self, input: &'i str) -> PResult<'i, (NodeId, Option<&'i str>)> {
         let (input, _) = trailing_ws(input)?;
         let (rest, target, root) = match assignment_target(input) {
             Ok((after, target)) => {
@@ -594,21 +622,7 @@ impl Grammar<'_> {
         };
         let (rest, _) = trailing_ws(rest)?;
         if rest.is_empty() {
-            if self.unresolved.get()
-                && let Err(error) = self.tree.borrow().refuse_unresolved()
-            {
-                return self.refuse(input, error);
-            }
-            let mut value = self.tree.into_inner();
-            value.set_root(root);
-            let statement = match target {
-                Some(name) => Statement::Assign {
-                    name: name.to_string(),
-                    value,
-                },
-                None => Statement::Expr(value),
-            };
-            Ok((rest, statement))
+            Ok((rest, (root, target)))
         } else if rest.starts_with(')') {
             fail(rest, FailureKind::Invalid("unmatched ')'"))
         } else if rest.starts_with(']') {
@@ -947,8 +961,16 @@ impl Grammar<'_> {
                     return Ok((rest, self.push(literal), following));
                 }
             }
+            // The first operand of a tighter chain, or a power's atom.
+            self.stash(at, rest, literal);
         }
-        let (rest, operand) = self.binary(at, chain_level + 1).map_err(as_failure)?;
+        // Nothing binds tighter than `*` but the unary signs and `**`.
+        let (rest, operand) = if chain_level >= TIGHTEST_LEVEL {
+            self.factor(at)
+        } else {
+            self.binary(at, chain_level + 1)
+        }
+        .map_err(as_failure)?;
         let following = self.binary_op(ws(rest)?.0);
         Ok((rest, operand, following))
     }
@@ -960,12 +982,33 @@ impl Grammar<'_> {
     /// through memory: on `1+2+...` that is most of the parser's time.
     #[inline]
     fn operand<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
-        if let Some((rest, literal)) = self.short_literal(input)
-            && !self.continues_primary(ws(rest)?.0.as_bytes())
-        {
-            return Ok((rest, self.push(literal)));
+        if let Some((rest, literal)) = self.literal_at(input) {
+            if !self.continues_primary(ws(rest)?.0.as_bytes()) {
+                return Ok((rest, self.push(literal)));
+            }
+            // `2**10`: the power's atom, for `number` to take.
+            self.stash(input, rest, literal);
         }
         self.factor(input)
+    }
+
+    /// The short literal at the start of `input`: the one a rule left
+    /// ([`Self::stash`]), or read now.
+    #[inline]
+    fn literal_at<'i>(&self, input: &'i str) -> Option<(&'i str, Node)> {
+        if let Some((at, end, node)) = self.pending.get()
+            && at == input.len()
+        {
+            return Some((&input[input.len() - end..], node));
+        }
+        self.short_literal(input)
+    }
+
+    /// Leaves the literal `literal` read from `input` (up to `rest`) for
+    /// the next rule that reads `input`.
+    #[inline]
+    fn stash(&self, input: &str, rest: &str, literal: Node) {
+        self.pending.set(Some((input.len(), rest.len(), literal)));
     }
 
     /// Whether the text after a primary continues it (a power, a call, a
@@ -1017,8 +1060,21 @@ impl Grammar<'_> {
             _ => return Ok((input, base)),
         };
         let _guard = self.enter(after_op, 1)?;
-        let (rest, exponent) = self.factor(ws(after_op)?.0).map_err(as_failure)?;
+        let (rest, exponent) = self.power_exponent(ws(after_op)?.0).map_err(as_failure)?;
         Ok((rest, self.push(Node::Power { base, exponent })))
+    }
+
+    /// A power's exponent: a factor, with a lone number (`2` of `x**2`)
+    /// taken at once. Kept out of line: in line, it made the compiler lay
+    /// out the rules above it less well.
+    #[inline(never)]
+    fn power_exponent<'i>(&self, input: &'i str) -> PResult<'i, NodeId> {
+        if let Some((rest, literal)) = self.short_literal(input)
+            && !self.continues_primary(ws(rest)?.0.as_bytes())
+        {
+            return Ok((rest, self.push(literal)));
+        }
+        self.factor(input)
     }
 
     /// An atom and its calls, subscripts and attributes.
@@ -1381,7 +1437,7 @@ impl Grammar<'_> {
                     if let Some((rest, value)) = self.lone_argument(input) {
                         self.push_cell(&mut args, Node::Item { value, next: None });
                         count += 1;
-                        input = rest;
+                        // `lone_argument` saw `,` or `)` after it.
                         let rest = ws(rest)?.0;
                         match peek(rest) {
                             Some(b',') => input = ws(&rest[1..])?.0,
@@ -1508,7 +1564,7 @@ impl Grammar<'_> {
 
     /// A numeric literal, by Python's tokenizer rules.
     fn number<'i>(&self, input: &'i str) -> PResult<'i, Node> {
-        if let Some(done) = self.short_literal(input) {
+        if let Some(done) = self.literal_at(input) {
             return Ok(done);
         }
         let radix = match input.get(..2) {
