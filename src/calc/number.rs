@@ -178,14 +178,16 @@ pub fn cmp_int(a: &Int, b: &Int) -> Ordering {
 #[derive(Debug)]
 pub struct Meter {
     limits: Limits,
-    used: u64,
+    /// The work still allowed: counting down makes a charge one
+    /// comparison and one subtraction.
+    left: u64,
 }
 
 impl Meter {
     pub fn new(limits: &Limits) -> Self {
         Meter {
             limits: *limits,
-            used: 0,
+            left: limits.max_work,
         }
     }
 
@@ -193,9 +195,9 @@ impl Meter {
         &self.limits
     }
 
-    /// Work charged so far.
+    /// Work charged so far (the whole budget, once it has run out).
     pub fn used(&self) -> u64 {
-        self.used
+        self.limits.max_work - self.left
     }
 
     /// Charges one step of the evaluator ([`STEP`]).
@@ -204,16 +206,22 @@ impl Meter {
         self.charge(STEP)
     }
 
-    /// Charges `units` of work, failing if the budget would be exceeded.
+    /// Charges `units` of work, failing if the budget would be exceeded
+    /// (and from then on, for any work at all).
     #[inline]
     pub fn charge(&mut self, units: u64) -> CalcResult<()> {
-        self.used = self.used.saturating_add(units);
-        if self.used > self.limits.max_work {
-            Err(CalcError::TooMuchWork {
-                max: self.limits.max_work,
-            })
-        } else {
-            Ok(())
+        if units > self.left {
+            self.left = 0;
+            return Err(self.out_of_work());
+        }
+        self.left -= units;
+        Ok(())
+    }
+
+    #[cold]
+    fn out_of_work(&self) -> CalcError {
+        CalcError::TooMuchWork {
+            max: self.limits.max_work,
         }
     }
 
