@@ -95,12 +95,12 @@ struct Generator {
 }
 
 /// What an iteration step receives: the evaluator, and the item.
-type Body<'b, 'a> = dyn FnMut(&mut Evaluator<'a>, Value) -> CalcResult<Flow> + 'b;
+type Body<'b, 'a, 'l> = dyn FnMut(&mut Evaluator<'a, 'l>, Value) -> CalcResult<Flow> + 'b;
 
-struct Evaluator<'a> {
+struct Evaluator<'a, 'l> {
     tree: &'a Expr,
     variables: &'a dyn Variables,
-    meter: &'a mut Meter,
+    meter: &'a mut Meter<'l>,
     /// What comprehensions need, made when the first one runs: most lines
     /// have none, and an empty `Vec` still costs its drop.
     scratch: &'a mut Option<Box<Scratch>>,
@@ -115,7 +115,7 @@ struct Scratch {
     generators: Vec<Generator>,
 }
 
-impl<'a> Evaluator<'a> {
+impl<'a, 'l> Evaluator<'a, 'l> {
     /// The comprehensions' scratch space, made on first use.
     fn scratch(&mut self) -> &mut Scratch {
         self.scratch.get_or_insert_with(Box::default)
@@ -628,7 +628,7 @@ impl<'a> Evaluator<'a> {
         &mut self,
         id: NodeId,
         first: Source,
-        sink: &mut Body<'_, 'a>,
+        sink: &mut Body<'_, 'a, 'l>,
     ) -> CalcResult<Flow> {
         let Node::Comprehension {
             element,
@@ -656,7 +656,7 @@ impl<'a> Evaluator<'a> {
         clause: Option<NodeId>,
         element: NodeId,
         first: Option<Source>,
-        sink: &mut Body<'_, 'a>,
+        sink: &mut Body<'_, 'a, 'l>,
     ) -> CalcResult<Flow> {
         let Some(clause) = clause else {
             let item = self.eval(element)?;
@@ -716,7 +716,7 @@ impl<'a> Evaluator<'a> {
 
     /// Feeds each item of `source` to `body`, charging each; `Break` if
     /// the body stopped it.
-    fn for_each_source(&mut self, source: Source, body: &mut Body<'_, 'a>) -> CalcResult<Flow> {
+    fn for_each_source(&mut self, source: Source, body: &mut Body<'_, 'a, 'l>) -> CalcResult<Flow> {
         match source {
             Source::Generator(index) => {
                 let Some(generator) = self.scratch().generators.get(index) else {
@@ -855,8 +855,8 @@ impl Arguments {
     }
 }
 
-impl Host for Evaluator<'_> {
-    fn meter(&mut self) -> &mut Meter {
+impl<'l> Host<'l> for Evaluator<'_, 'l> {
+    fn meter(&mut self) -> &mut Meter<'l> {
         self.meter
     }
 

@@ -176,23 +176,23 @@ pub fn cmp_int(a: &Int, b: &Int) -> Ordering {
 /// it *before* doing expensive work, so a request that would exceed the
 /// budget fails at once instead of after the work is done.
 #[derive(Debug)]
-pub struct Meter {
-    limits: Limits,
+pub struct Meter<'l> {
+    limits: &'l Limits,
     /// The work still allowed: counting down makes a charge one
     /// comparison and one subtraction.
     left: u64,
 }
 
-impl Meter {
-    pub fn new(limits: &Limits) -> Self {
+impl<'l> Meter<'l> {
+    pub fn new(limits: &'l Limits) -> Self {
         Meter {
-            limits: *limits,
+            limits,
             left: limits.max_work,
         }
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.limits
+    pub fn limits(&self) -> &'l Limits {
+        self.limits
     }
 
     /// Work charged so far (the whole budget, once it has run out).
@@ -865,8 +865,8 @@ pub(crate) fn signed(negative: bool, magnitude: BigUint) -> BigInt {
 mod tests {
     use super::*;
 
-    fn m() -> Meter {
-        Meter::new(&Limits::default())
+    fn m() -> Meter<'static> {
+        Meter::new(&Limits::DEFAULT)
     }
 
     fn small(i: i64) -> Int {

@@ -243,20 +243,16 @@ impl Value {
     /// thousand times costs no more than its allowed text.
     #[inline]
     pub fn check_printable(&self, limits: &Limits) -> CalcResult<()> {
-        // The common results, at the cost of a comparison: a machine-word
-        // int (at most 20 characters) or a float (at most 24).
-        let fits = match self {
-            Value::Int(Int::Small(_)) => {
-                limits.max_str_digits >= 19 && limits.max_result_chars >= 20
-            }
-            Value::Float(_) => limits.max_result_chars >= 24,
-            _ => false,
-        };
-        if fits {
-            Ok(())
-        } else {
-            self.check_printable_fully(limits)
+        // The common results, at the cost of a few comparisons: a
+        // machine-word int (at most 20 characters) or a float (at most 24),
+        // under limits that let any of them print.
+        if matches!(self, Value::Int(Int::Small(_)) | Value::Float(_))
+            && limits.max_result_chars >= 24
+            && limits.max_str_digits >= 19
+        {
+            return Ok(());
         }
+        self.check_printable_fully(limits)
     }
 
     fn check_printable_fully(&self, limits: &Limits) -> CalcResult<()> {

@@ -52,9 +52,9 @@ pub enum Flow {
 pub type Sink<'s> = dyn FnMut(&mut Meter, Value) -> CalcResult<Flow> + 's;
 
 /// What a built-in may ask of the evaluator that calls it.
-pub trait Host {
+pub trait Host<'l> {
     /// The evaluation's work meter.
-    fn meter(&mut self) -> &mut Meter;
+    fn meter(&mut self) -> &mut Meter<'l>;
 
     /// Feeds each item of `iterable` (a value, or a generator expression
     /// run on the spot) to `sink`, in order, until it answers

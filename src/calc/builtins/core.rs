@@ -48,7 +48,7 @@ pub(crate) fn index_arg(arg: &Arg) -> CalcResult<Int> {
 }
 
 /// Argument `i`, which the binding has made sure is there.
-fn required<'c>(call: &Call<'c>, i: usize) -> &'c Arg {
+fn required<'c>(call: &Call<'c, '_>, i: usize) -> &'c Arg {
     match call.arg(i) {
         Some(arg) => arg,
         // Unreachable after binding; still an error, not a panic.
@@ -103,7 +103,7 @@ pub const ROUND: Builtin = builtin!(
     round
 );
 
-fn round(c: &mut Call<'_>) -> CalcResult<Value> {
+fn round(c: &mut Call<'_, '_>) -> CalcResult<Value> {
     let number = required(c, 0);
     let ndigits = c.arg_not_none(1);
     let Arg::Value(value @ (Value::Int(_) | Value::Bool(_) | Value::Float(_))) = number else {
@@ -308,7 +308,7 @@ pub const COMPLEX: Builtin = builtin!(
 );
 
 /// CPython's `complex_new_impl`, for numbers.
-fn complex(c: &mut Call<'_>) -> CalcResult<Value> {
+fn complex(c: &mut Call<'_, '_>) -> CalcResult<Value> {
     let real = c.arg(0);
     let imag = c.arg(1);
     if let Some(Arg::Value(Value::Str(_))) = real {
@@ -386,7 +386,7 @@ pub const BOOL: Builtin = builtin!(
 /// `hex`, `oct` and `bin`: the digits of an int in base 2**`bits`, with
 /// the prefix, refused before they are written if the string would be
 /// longer than the sequence limit.
-fn radix_string(c: &mut Call<'_>, prefix: &str, bits: u64) -> CalcResult<Value> {
+fn radix_string(c: &mut Call<'_, '_>, prefix: &str, bits: u64) -> CalcResult<Value> {
     let i = index_arg(required(c, 0))?;
     let digits = i.bits().div_ceil(bits).max(1);
     let len = digits as usize + prefix.len() + usize::from(i.is_negative());
@@ -476,7 +476,7 @@ pub const RANGE: Builtin = builtin!(
 /// Gathers the items of `iterable`, refused as soon as there would be
 /// more than the sequence limit (a range's length is known before
 /// anything is gathered).
-pub(crate) fn collect(c: &mut Call<'_>, iterable: &Arg) -> CalcResult<Vec<Value>> {
+pub(crate) fn collect(c: &mut Call<'_, '_>, iterable: &Arg) -> CalcResult<Vec<Value>> {
     let max = c.meter().limits().max_sequence_len;
     if let Arg::Value(Value::Range(r)) = iterable
         && sequence::bounded_len(r, max).is_none()
@@ -540,7 +540,7 @@ pub const SORTED: Builtin = builtin!(
 /// `sorted`: the positional argument is checked, the list built, and only
 /// then the keywords read, by `list.sort` (hence its name in their
 /// messages), as CPython does.
-fn sorted(c: &mut Call<'_>) -> CalcResult<Value> {
+fn sorted(c: &mut Call<'_, '_>) -> CalcResult<Value> {
     super::args::check_positional("sorted", c.len(), 1, 1)?;
     let mut items = collect(c, required(c, 0))?;
     let mut key = None;
@@ -627,7 +627,7 @@ pub const MAX: Builtin = builtin!(
 /// iterable only). An item replaces the best so far only when it
 /// compares strictly better (`<` for min, `>` for max), so ties and NaNs
 /// go as in CPython.
-fn min_max(c: &mut Call<'_>, name: &'static str) -> CalcResult<Value> {
+fn min_max(c: &mut Call<'_, '_>, name: &'static str) -> CalcResult<Value> {
     let positional = c.len();
     if positional == 0 {
         return Err(type_error(format!(
@@ -724,7 +724,7 @@ pub const ANY: Builtin = builtin!(
 );
 
 /// `any` stops at the first true item, `all` at the first false one.
-fn any_all(c: &mut Call<'_>, any: bool) -> CalcResult<Value> {
+fn any_all(c: &mut Call<'_, '_>, any: bool) -> CalcResult<Value> {
     let mut found = false;
     c.for_each(required(c, 0), &mut |_, item| {
         if item.is_true() == any {

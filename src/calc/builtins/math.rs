@@ -46,7 +46,7 @@ macro_rules! math {
 /// A float function of one argument (`math_1` in CPython): the short road
 /// for a float or a machine-word int, else [`general`].
 #[inline]
-fn float(call: &mut Call<'_>, f: fn(f64) -> MathResult<f64>) -> CalcResult<Value> {
+fn float(call: &mut Call<'_, '_>, f: fn(f64) -> MathResult<f64>) -> CalcResult<Value> {
     if let Some(x) = one_real(call) {
         return f(x).map(Value::float).map_err(math_error);
     }
@@ -55,7 +55,7 @@ fn float(call: &mut Call<'_>, f: fn(f64) -> MathResult<f64>) -> CalcResult<Value
 
 /// [`float`] for the functions that cannot fail.
 #[inline]
-fn pure(call: &mut Call<'_>, f: fn(f64) -> f64) -> CalcResult<Value> {
+fn pure(call: &mut Call<'_, '_>, f: fn(f64) -> f64) -> CalcResult<Value> {
     if let Some(x) = one_real(call) {
         return Ok(Value::float(f(x)));
     }
@@ -67,7 +67,7 @@ fn pure(call: &mut Call<'_>, f: fn(f64) -> f64) -> CalcResult<Value> {
 /// `PyFloat_AsDouble` would (Rust's `as` rounds to nearest, ties to even,
 /// as CPython's conversion does).
 #[inline]
-fn one_real(call: &Call<'_>) -> Option<f64> {
+fn one_real(call: &Call<'_, '_>) -> Option<f64> {
     if call.len() != 1 || !call.keywords().is_empty() {
         return None;
     }
@@ -86,7 +86,7 @@ fn iterates(function: Function) -> bool {
 
 /// Any call of a math function, through `pymath`: converted, checked,
 /// priced, charged, computed.
-fn general(call: &mut Call<'_>) -> CalcResult<Value> {
+fn general(call: &mut Call<'_, '_>) -> CalcResult<Value> {
     let Some(function) = Function::from_name(call.function.name) else {
         return Err(CalcError::Type(
             format!("{} is not a math function", call.function.name).into(),
@@ -168,7 +168,7 @@ impl Gathered {
 /// Gathers `arg` if it is iterable and `gather` is set; a generator that
 /// is not gathered is a value of type `generator`, which no math function
 /// accepts.
-fn gathered(call: &mut Call<'_>, arg: Option<&Arg>, gather: bool) -> CalcResult<Gathered> {
+fn gathered(call: &mut Call<'_, '_>, arg: Option<&Arg>, gather: bool) -> CalcResult<Gathered> {
     let Some(arg) = arg else {
         return Ok(Gathered::One(Value::None));
     };
@@ -201,7 +201,7 @@ fn math_arg(v: &Value) -> pymath::Arg<'_> {
 /// numbers): Python's `*` folded left to right from `start`, as CPython's
 /// `math_prod_impl` does once its fast paths give up.
 fn generic_prod(
-    call: &mut Call<'_>,
+    call: &mut Call<'_, '_>,
     positional: &[Gathered],
     keywords: &[(&str, Gathered)],
 ) -> CalcResult<Value> {

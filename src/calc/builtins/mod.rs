@@ -135,7 +135,7 @@ impl Group {
 }
 
 /// What a function computes, given its call.
-pub type Body = fn(&mut Call<'_>) -> CalcResult<Value>;
+pub type Body = fn(&mut Call<'_, '_>) -> CalcResult<Value>;
 
 /// A built-in function: one row of the table.
 pub struct Builtin {
@@ -179,20 +179,20 @@ impl PartialEq for Builtin {
 /// One call of a built-in, as its body sees it: the arguments bound to
 /// the parameters, the keywords of a function that reads them itself, and
 /// the evaluator, for the work meter and for iterating.
-pub struct Call<'c> {
+pub struct Call<'c, 'l> {
     pub function: &'static Builtin,
     args: &'c [Option<Arg>],
     keywords: &'c [(&'c str, Arg)],
-    host: &'c mut dyn Host,
+    host: &'c mut dyn Host<'l>,
 }
 
-impl<'c> Call<'c> {
+impl<'c, 'l> Call<'c, 'l> {
     pub fn new(
         function: &'static Builtin,
         args: &'c [Option<Arg>],
         keywords: &'c [(&'c str, Arg)],
-        host: &'c mut dyn Host,
-    ) -> Call<'c> {
+        host: &'c mut dyn Host<'l>,
+    ) -> Call<'c, 'l> {
         Call {
             function,
             args,
@@ -228,7 +228,7 @@ impl<'c> Call<'c> {
         self.keywords
     }
 
-    pub fn meter(&mut self) -> &mut Meter {
+    pub fn meter(&mut self) -> &mut Meter<'l> {
         self.host.meter()
     }
 
@@ -279,7 +279,7 @@ impl Builtin {
     }
 
     /// Runs the function on an already bound call.
-    pub fn run(&self, call: &mut Call<'_>) -> CalcResult<Value> {
+    pub fn run(&self, call: &mut Call<'_, '_>) -> CalcResult<Value> {
         call.meter().step()?;
         (self.body)(call)
     }
@@ -298,10 +298,10 @@ impl Builtin {
 }
 
 /// A [`Host`] with no evaluator behind it: it iterates values only.
-pub struct MeterHost<'m>(pub &'m mut Meter);
+pub struct MeterHost<'m, 'l>(pub &'m mut Meter<'l>);
 
-impl Host for MeterHost<'_> {
-    fn meter(&mut self) -> &mut Meter {
+impl<'l> Host<'l> for MeterHost<'_, 'l> {
+    fn meter(&mut self) -> &mut Meter<'l> {
         self.0
     }
 
@@ -581,7 +581,7 @@ mod tests {
 
     #[test]
     fn call_values_checks_the_count() {
-        let mut meter = Meter::new(&Limits::default());
+        let mut meter = Meter::new(&Limits::DEFAULT);
         let err = function("sqrt")
             .unwrap()
             .call_values(&[], &mut meter)

@@ -27,13 +27,13 @@ struct Run {
     power: u32,
 }
 
-struct MergeState<'m> {
+struct MergeState<'m, 'l> {
     min_gallop: usize,
     pending: Vec<Run>,
-    meter: &'m mut Meter,
+    meter: &'m mut Meter<'l>,
 }
 
-impl MergeState<'_> {
+impl MergeState<'_, '_> {
     /// Python's `a < b`.
     fn lt(&mut self, a: &Value, b: &Value) -> CalcResult<bool> {
         ops::less_than(a, b, self.meter)
@@ -94,7 +94,7 @@ fn compute_minrun(mut n: usize) -> usize {
 
 /// `count_run`: the length of the run at the start of `a`, and whether it
 /// is strictly descending.
-fn count_run(ms: &mut MergeState<'_>, a: &[Value]) -> CalcResult<(usize, bool)> {
+fn count_run(ms: &mut MergeState<'_, '_>, a: &[Value]) -> CalcResult<(usize, bool)> {
     if a.len() == 1 {
         return Ok((1, false));
     }
@@ -114,7 +114,7 @@ fn count_run(ms: &mut MergeState<'_>, a: &[Value]) -> CalcResult<(usize, bool)> 
 
 /// `binarysort`: `a[..start]` is sorted; insert the rest, each after any
 /// equal items (stable).
-fn binary_sort(ms: &mut MergeState<'_>, a: &mut [Value], start: usize) -> CalcResult<()> {
+fn binary_sort(ms: &mut MergeState<'_, '_>, a: &mut [Value], start: usize) -> CalcResult<()> {
     let start = start.max(1);
     for i in start..a.len() {
         let pivot = a[i].clone();
@@ -158,7 +158,7 @@ fn power_loop(s1: usize, n1: usize, n2: usize, n: usize) -> u32 {
 /// `found_new_run`: merge pending runs of greater power than the boundary
 /// before the new run of length `n2`.
 fn found_new_run(
-    ms: &mut MergeState<'_>,
+    ms: &mut MergeState<'_, '_>,
     items: &mut [Value],
     n2: usize,
     n: usize,
@@ -178,7 +178,7 @@ fn found_new_run(
 }
 
 /// `merge_force_collapse`.
-fn force_collapse(ms: &mut MergeState<'_>, items: &mut [Value]) -> CalcResult<()> {
+fn force_collapse(ms: &mut MergeState<'_, '_>, items: &mut [Value]) -> CalcResult<()> {
     while ms.pending.len() > 1 {
         let mut n = ms.pending.len() - 2;
         if n > 0 && ms.pending[n - 1].len < ms.pending[n + 1].len {
@@ -190,7 +190,7 @@ fn force_collapse(ms: &mut MergeState<'_>, items: &mut [Value]) -> CalcResult<()
 }
 
 /// `merge_at`: merges pending runs `i` and `i + 1`.
-fn merge_at(ms: &mut MergeState<'_>, items: &mut [Value], i: usize) -> CalcResult<()> {
+fn merge_at(ms: &mut MergeState<'_, '_>, items: &mut [Value], i: usize) -> CalcResult<()> {
     let Run {
         base: base_a,
         len: mut na,
@@ -230,7 +230,7 @@ fn merge_at(ms: &mut MergeState<'_>, items: &mut [Value], i: usize) -> CalcResul
 /// `gallop_left`: where `key` goes in sorted `a`, before any equal items,
 /// searching out from `hint`.
 fn gallop_left(
-    ms: &mut MergeState<'_>,
+    ms: &mut MergeState<'_, '_>,
     key: &Value,
     a: &[Value],
     hint: usize,
@@ -275,7 +275,7 @@ fn gallop_left(
 
 /// The binary search that ends `gallop_left`: `a[low] < key <= a[high]`.
 fn binary_left(
-    ms: &mut MergeState<'_>,
+    ms: &mut MergeState<'_, '_>,
     key: &Value,
     a: &[Value],
     low: isize,
@@ -295,7 +295,7 @@ fn binary_left(
 
 /// `gallop_right`: where `key` goes in sorted `a`, after any equal items.
 fn gallop_right(
-    ms: &mut MergeState<'_>,
+    ms: &mut MergeState<'_, '_>,
     key: &Value,
     a: &[Value],
     hint: usize,
@@ -346,7 +346,7 @@ fn gallop_right(
 /// `merge_lo`: merges `items[a..a+na]` and `items[b..b+nb]` (adjacent,
 /// `na <= nb`) from the left, with the first run in a temporary copy.
 fn merge_lo(
-    ms: &mut MergeState<'_>,
+    ms: &mut MergeState<'_, '_>,
     items: &mut [Value],
     a: usize,
     mut na: usize,
@@ -491,7 +491,7 @@ fn copy_b_lo(
 /// `merge_hi`: merges `items[a..a+na]` and `items[b..b+nb]` (adjacent,
 /// `na > nb`) from the right, with the second run in a temporary copy.
 fn merge_hi(
-    ms: &mut MergeState<'_>,
+    ms: &mut MergeState<'_, '_>,
     items: &mut [Value],
     a: usize,
     mut na: usize,
