@@ -485,43 +485,54 @@ impl<'a, 'l> Evaluator<'a, 'l> {
         first_arg: Option<NodeId>,
     ) -> CalcResult<Value> {
         let tree = self.tree;
-        let (mut count, mut keywords) = (0, false);
-        for arg in tree.items(first_arg) {
-            count += 1;
-            keywords |= matches!(tree.node(arg), Node::Keyword { .. });
-        }
-        if keywords || count > INLINE_ARGUMENTS {
-            return self.call_builtin_general(function, first_arg, count);
-        }
-        // The common call: a few positional arguments, kept on the stack.
-        let generators = self.generator_mark();
+        // The common call, a few positional arguments and no generator
+        // expression, kept on the stack; any other goes on from where it
+        // shows that it is not one.
         let mut positional = Arguments::default();
-        for arg in tree.items(first_arg) {
-            positional.push(self.argument(arg)?);
+        let mut items = tree.items(first_arg);
+        while let Some(arg) = items.next() {
+            let plain = positional.len < INLINE_ARGUMENTS
+                && !matches!(
+                    tree.node(arg),
+                    Node::Keyword { .. }
+                        | Node::Comprehension {
+                            kind: ComprehensionKind::Generator,
+                            ..
+                        }
+                );
+            if !plain {
+                return self.call_builtin_general(function, positional, arg, items);
+            }
+            let value = self.operand(arg)?;
+            value.check_computable("a function's argument")?;
+            positional.push(Arg::Value(value));
         }
         function
             .params
-            .check_count(function.name, &function.qualified(), count)?;
+            .check_count(function.name, &function.qualified(), positional.len)?;
         let mut call = Call::new(function, positional.as_slice(), &[], self);
-        let result = function.run(&mut call);
-        self.release_generators(generators);
-        result
+        function.run(&mut call)
     }
 
-    /// [`Self::call_builtin`] for a call with keywords or many arguments.
+    /// [`Self::call_builtin`] for a call with keywords, generator
+    /// expressions or many arguments: `done` are the positional arguments
+    /// evaluated before `arg`, the first one the common call could not
+    /// take, and `rest` the ones after it.
+    #[inline(never)]
     fn call_builtin_general(
         &mut self,
         function: &'static Builtin,
-        first_arg: Option<NodeId>,
-        count: usize,
+        mut done: Arguments,
+        arg: NodeId,
+        rest: crate::calc::ast::Items<'a>,
     ) -> CalcResult<Value> {
         let tree = self.tree;
         let generators = self.generator_mark();
         // The positional arguments, in the slots that a call without
         // keywords passes on as they are.
-        let mut slots: Vec<Option<Arg>> = Vec::with_capacity(count);
+        let mut slots: Vec<Option<Arg>> = done.take_all();
         let mut keywords: Vec<(&str, Arg)> = Vec::new();
-        for arg in tree.items(first_arg) {
+        for arg in std::iter::once(arg).chain(rest) {
             if let Node::Keyword { name, value } = *tree.node(arg) {
                 let value = self.argument(value)?;
                 keywords.push((tree.name(name), value));
@@ -847,6 +858,14 @@ impl Drop for Arguments {
 }
 
 impl Arguments {
+    /// The arguments, moved out into a vector (leaving none).
+    fn take_all(&mut self) -> Vec<Option<Arg>> {
+        let taken = self.slots[..self.len].iter_mut().map(Option::take).collect();
+        self.len = 0;
+        self.owns_heap = false;
+        taken
+    }
+
     #[inline(never)]
     fn release(&mut self) {
         for slot in &mut self.slots[..self.len] {

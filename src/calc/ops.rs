@@ -338,7 +338,9 @@ pub fn unary(op: Unary, a: &Value, m: &mut Meter) -> CalcResult<Value> {
 // Comparisons
 // ---------------------------------------------------------------------
 
-/// `a OP b` for one comparison of a chain.
+/// `a OP b` for one comparison of a chain. In line, for its machine-word
+/// cases, in the evaluator's comparison chains and in `min`/`max`.
+#[inline]
 pub fn compare(op: CompareOp, a: &Value, b: &Value, m: &mut Meter) -> CalcResult<bool> {
     m.step()?;
     // Machine words, in line: ints with ints, floats with floats.

@@ -15,6 +15,7 @@ use super::super::number::{
     self, Int, Meter, division_cost, float_parts, float_to_int, product_cost, ratio_to_f64,
     round_half_even, signed,
 };
+use super::super::ast::CompareOp;
 use super::super::ops::{self, Num};
 use super::super::sequence::{self, Range, check_len};
 use super::super::value::Value;
@@ -610,7 +611,7 @@ pub const MIN: Builtin = builtin!(
     "min(iterable, *, default), min(a, b, ...)",
     Params::Custom,
     "the smallest item (the first of equals)",
-    |c| min_max(c, "min")
+    |c| min_max(c, "min", CompareOp::Lt)
 );
 
 pub const MAX: Builtin = builtin!(
@@ -619,7 +620,7 @@ pub const MAX: Builtin = builtin!(
     "max(iterable, *, default), max(a, b, ...)",
     Params::Custom,
     "the largest item (the first of equals)",
-    |c| min_max(c, "max")
+    |c| min_max(c, "max", CompareOp::Gt)
 );
 
 /// CPython's `min_max`: one iterable, or several arguments; keywords
@@ -627,7 +628,7 @@ pub const MAX: Builtin = builtin!(
 /// iterable only). An item replaces the best so far only when it
 /// compares strictly better (`<` for min, `>` for max), so ties and NaNs
 /// go as in CPython.
-fn min_max(c: &mut Call<'_, '_>, name: &'static str) -> CalcResult<Value> {
+fn min_max(c: &mut Call<'_, '_>, name: &'static str, op: CompareOp) -> CalcResult<Value> {
     let positional = c.len();
     if positional == 0 {
         return Err(type_error(format!(
@@ -654,11 +655,6 @@ fn min_max(c: &mut Call<'_, '_>, name: &'static str) -> CalcResult<Value> {
         )));
     }
     let key = key.filter(|k| !matches!(k, Arg::Value(Value::None)));
-    let op = if name == "min" {
-        super::super::ast::CompareOp::Lt
-    } else {
-        super::super::ast::CompareOp::Gt
-    };
     if positional > 1 {
         // The arguments themselves: the best is chosen by reference and
         // copied once. Each is an item visited, charged at once.
