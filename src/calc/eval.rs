@@ -222,7 +222,10 @@ impl<'a, 'l> Evaluator<'a, 'l> {
                 let e = self.operand(*exponent)?;
                 b.check_computable(OPERAND)?;
                 e.check_computable(OPERAND)?;
-                ops::power(&b, &e, self.meter)
+                let result = ops::power(&b, &e, self.meter);
+                release(b);
+                release(e);
+                result
             }
             Node::Compare { first, rest } => self.compare(*first, *rest),
             Node::BoolOp { op, operands } => {
