@@ -22,7 +22,7 @@
 //! come first), the rest inside it.
 
 use super::ast::{
-    BinaryOp, BoolOp, Callee, CompareOp, ComprehensionKind, Expr, Node, NodeId, UnaryOp,
+    BinaryOp, BoolOp, Callee, CompareOp, ComprehensionKind, Expr, NameId, Node, NodeId, UnaryOp,
 };
 use super::attributes;
 use super::builtins::{self, Arg, Builtin, Call, Flow, Host, Sink};
@@ -158,13 +158,7 @@ impl<'a, 'l> Evaluator<'a, 'l> {
                 "math is a module, not a value: use its names, as in math.pi or math.sqrt(x)",
             )),
             Node::Variable(name) => self.variable(tree.name(*name)),
-            Node::Local { slot, name } => {
-                self.meter.step()?;
-                match self.scratch().locals.get(*slot as usize) {
-                    Some(Some(v)) => Ok(v.clone()),
-                    _ => Err(CalcError::UnboundLocal(tree.name(*name).to_string())),
-                }
-            }
+            Node::Local { slot, name } => self.local(*slot, *name),
             Node::Unary { op, operand } => {
                 let v = self.operand(*operand)?;
                 let op = match op {
@@ -343,7 +337,22 @@ impl<'a, 'l> Evaluator<'a, 'l> {
                 Ok(Value::Int(Int::Small(*i)))
             }
             Node::Float(x) => Ok(Value::Float(*x)),
+            Node::Local { slot, name } => self.local(*slot, *name),
             _ => self.eval(id),
+        }
+    }
+
+    /// A comprehension's variable.
+    #[inline]
+    fn local(&mut self, slot: u32, name: NameId) -> CalcResult<Value> {
+        self.meter.step()?;
+        match self
+            .scratch
+            .as_ref()
+            .and_then(|s| s.locals.get(slot as usize))
+        {
+            Some(Some(v)) => Ok(v.share()),
+            _ => Err(CalcError::UnboundLocal(self.tree.name(name).to_string())),
         }
     }
 
@@ -711,8 +720,10 @@ impl<'a, 'l> Evaluator<'a, 'l> {
     fn bind(&mut self, target: NodeId, item: Value) -> CalcResult<()> {
         match *self.tree.node(target) {
             Node::Store { slot, .. } => {
-                if let Some(place) = self.scratch().locals.get_mut(slot as usize) {
-                    *place = Some(item);
+                if let Some(place) = self.scratch().locals.get_mut(slot as usize)
+                    && let Some(old) = place.replace(item)
+                {
+                    release(old);
                 }
                 Ok(())
             }
@@ -863,7 +874,10 @@ impl Drop for Arguments {
 impl Arguments {
     /// The arguments, moved out into a vector (leaving none).
     fn take_all(&mut self) -> Vec<Option<Arg>> {
-        let taken = self.slots[..self.len].iter_mut().map(Option::take).collect();
+        let taken = self.slots[..self.len]
+            .iter_mut()
+            .map(Option::take)
+            .collect();
         self.len = 0;
         self.owns_heap = false;
         taken

@@ -110,12 +110,10 @@ pub fn parse_statement(input: &str, limits: &Limits) -> CalcResult<Statement> {
                 None => Statement::Expr(value),
             })
         }
-        Err(nom::Err::Error(failure) | nom::Err::Failure(failure)) => {
-            match parser.refused.take() {
-                Some(error) => Err(error),
-                None => Err(failure.into_calc_error(input, limits)),
-            }
-        }
+        Err(nom::Err::Error(failure) | nom::Err::Failure(failure)) => match parser.refused.take() {
+            Some(error) => Err(error),
+            None => Err(failure.into_calc_error(input, limits)),
+        },
         Err(nom::Err::Incomplete(_)) => Err(CalcError::Syntax {
             column: 1,
             message: "incomplete input".into(),

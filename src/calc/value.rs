@@ -111,6 +111,17 @@ impl Value {
         Value::Str(Arc::new(text))
     }
 
+    /// A copy of the value: a machine word copied in line, anything else
+    /// shared (`clone` is a call, for the arm of each shared variant).
+    #[inline(always)]
+    pub(crate) fn share(&self) -> Value {
+        match self {
+            Value::Int(Int::Small(i)) => Value::Int(Int::Small(*i)),
+            Value::Float(x) => Value::Float(*x),
+            other => other.clone(),
+        }
+    }
+
     /// Whether the value points to shared data (and so must be dropped,
     /// not merely forgotten).
     #[inline(always)]
@@ -267,6 +278,13 @@ impl Value {
             Value::Str(s) => s.len() + 2,
             Value::Range(r) => r.repr_len_bound(),
             Value::Tuple(_) | Value::List(_) => {
+                // Most sequences are shown to fit by a bound on their text,
+                // without writing it; the others are written (up to the
+                // limit) to know.
+                let mut room = limits.max_result_chars;
+                if self.repr_fits(limits, &mut room)? {
+                    return Ok(());
+                }
                 let mut scratch = String::new();
                 return self.write_repr_within(&mut scratch, limits);
             }
@@ -281,6 +299,43 @@ impl Value {
 
     /// [`Self::write_repr`], checking each int against the digit limit
     /// before printing it and stopping once `out` passes the length limit.
+    /// Whether an upper bound on the repr's length fits in `room` (which
+    /// it reduces), checking each int against the digit limit on the way.
+    /// Stops at the first item that does not fit, so that a list shared
+    /// ten thousand times costs no more than the limit allows.
+    fn repr_fits(&self, limits: &Limits, room: &mut usize) -> CalcResult<bool> {
+        let bound = match self {
+            Value::Int(Int::Small(_)) if limits.max_str_digits >= 19 => 20,
+            Value::Int(i) => {
+                check_str_digits(i, limits.max_str_digits)?;
+                decimal_digits_upper(i) + 1
+            }
+            Value::Float(_) | Value::Bool(_) | Value::None => 24,
+            Value::Complex(_) => 52,
+            Value::Str(s) => s.len() + 2,
+            Value::Range(r) => r.repr_len_bound(),
+            Value::Tuple(seq) | Value::List(seq) => {
+                // Brackets, `, ` between items, a trailing comma.
+                let punctuation = 2 * seq.len() + 2;
+                if punctuation > *room {
+                    return Ok(false);
+                }
+                *room -= punctuation;
+                for item in seq.items() {
+                    if !item.repr_fits(limits, room)? {
+                        return Ok(false);
+                    }
+                }
+                return Ok(true);
+            }
+        };
+        if bound > *room {
+            return Ok(false);
+        }
+        *room -= bound;
+        Ok(true)
+    }
+
     fn write_repr_within(&self, out: &mut String, limits: &Limits) -> CalcResult<()> {
         let too_long = || CalcError::ResultTooLong {
             max: limits.max_result_chars,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use num_bigint::BigUint;
 use num_traits::Signed;
 
+use super::super::ast::CompareOp;
 use super::super::error::{
     CalcError, CalcResult, overflow_error, type_error, unsupported, value_error,
 };
@@ -15,10 +16,9 @@ use super::super::number::{
     self, Int, Meter, division_cost, float_parts, float_to_int, product_cost, ratio_to_f64,
     round_half_even, signed,
 };
-use super::super::ast::CompareOp;
 use super::super::ops::{self, Num};
 use super::super::sequence::{self, Range, check_len};
-use super::super::value::Value;
+use super::super::value::{Value, release};
 use super::args::{Arg, Flow, Params, invalid_keyword};
 use super::sort;
 use super::{Builtin, Call};
@@ -484,6 +484,13 @@ pub(crate) fn collect(c: &mut Call<'_, '_>, iterable: &Arg) -> CalcResult<Vec<Va
     {
         return Err(CalcError::SequenceTooLong { max });
     }
+    // A tuple or list is copied at once (its items are shared, not
+    // copied), each item charged as the loop below would.
+    if let Arg::Value(Value::Tuple(seq) | Value::List(seq)) = iterable {
+        c.meter()
+            .charge(sequence::ITEM_COST.saturating_mul(seq.len() as u64))?;
+        return Ok(seq.items().to_vec());
+    }
     let mut items = Vec::new();
     c.for_each(iterable, &mut |meter, item| {
         if items.len() == meter.limits().max_sequence_len {
@@ -598,7 +605,9 @@ pub const SUM: Builtin = builtin!(
         }
         let mut total = start;
         c.for_each(required(c, 0), &mut |meter, item| {
-            total = ops::binary(super::super::ast::BinaryOp::Add, &total, &item, meter)?;
+            let sum = ops::add(&total, &item, meter)?;
+            release(std::mem::replace(&mut total, sum));
+            release(item);
             Ok(Flow::Continue)
         })?;
         Ok(total)
