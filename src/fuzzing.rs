@@ -28,7 +28,9 @@ use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{Signed, ToPrimitive, Zero};
 use tokio_util::codec::Decoder;
 
-use crate::calc::ast::{BinaryOp, Node, UnaryOp};
+use crate::calc::ast::{
+    Argument, BinaryOp, BoolOp, Clause, CompareOp, ComprehensionKind, Node, Target, UnaryOp,
+};
 use crate::calc::{
     self, CONSTANTS, CalcError, Expr, FUNCTIONS, Int, Limits, Session, Statement, Value, builtins,
 };
@@ -316,6 +318,13 @@ const TREE_DEPTH: usize = 12;
 /// Most nodes in one generated tree.
 const TREE_NODES: usize = 160;
 
+/// Keyword argument names for generated calls: the builtins' own, and one
+/// that none accepts.
+const KEYWORDS: &[&str] = &[
+    "ndigits", "start", "reverse", "key", "default", "base", "exp", "mod", "real", "imag",
+    "rel_tol", "abs_tol", "flag",
+];
+
 /// Names the generated trees use, bound in the roundtrip sessions so that
 /// evaluation gets past name lookup; a few random names are made too.
 const BOUND: &[(&str, &str)] = &[
@@ -324,26 +333,38 @@ const BOUND: &[(&str, &str)] = &[
     ("n", "-3"),
     ("z", "0"),
     ("big", "2**200"),
+    ("c", "1-2j"),
+    ("t", "(1, 2.5, [3])"),
+    ("s", "[5, 3, 9, 1]"),
+    ("r", "range(2, 20, 3)"),
+    ("h", "hex(255)"),
     ("_", "-0.0"),
 ];
 
 /// `roundtrip`: structured fuzzing. The bytes drive an
-/// [`arbitrary::Unstructured`] that builds a [`Statement`] (the shapes the
-/// parser produces: non-negative literals, finite or `+inf` floats, chains
-/// of one precedence with at least one operator, variable names that are
-/// not built-ins, calls of built-ins and of other names).
+/// [`arbitrary::Unstructured`] that builds a [`Statement`] of the whole
+/// language, with the shapes the parser produces: literals (ints, floats
+/// finite or `+inf`, imaginary numbers, `True`, `False`, `None`), the
+/// constants, variables (mostly bound ones, of every kind of value),
+/// chains of one precedence level (arithmetic, bitwise, shifts), powers,
+/// unary operators and `not`, comparison chains, `and`/`or`, conditionals,
+/// tuples and lists, calls of built-ins (with keyword arguments too), of
+/// `math.NAME` and of other names, subscripts and slices, the numeric
+/// attributes and methods, and comprehensions (loop variables that may
+/// shadow built-in names, several `for` and `if` clauses).
 ///
 /// Properties: printing it and parsing the text gives the same tree, and
 /// printing that gives the same text; executing the tree and evaluating the
 /// text (each in a fresh session with the same variables) give the same
-/// result or the same error.
+/// result or the same error. `^` is read as xor ([`Limits::PYTHON`]), since
+/// a tree's xor prints as `^`.
 pub fn roundtrip(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let Ok(statement) = TreeBuilder::new(&mut u).statement() else {
         return;
     };
     let text = statement.to_string();
-    let parsed = calc::parse(&text);
+    let parsed = calc::parse_with_limits(&text, &Limits::PYTHON);
     assert_eq!(
         parsed.as_ref(),
         Ok(&statement),
@@ -372,9 +393,9 @@ pub fn roundtrip_text(data: &[u8]) -> Option<String> {
         .map(|s| s.to_string())
 }
 
-/// A fresh session with the [`BOUND`] variables.
+/// A fresh session with the [`BOUND`] variables, `^` read as xor.
 fn bound_session() -> Session {
-    let mut session = Session::new();
+    let mut session = Session::with_limits(Limits::PYTHON);
     for (name, value) in BOUND {
         let bound = session.eval(&format!("{name} = {value}"));
         assert!(bound.is_ok(), "binding {name}: {bound:?}");
@@ -412,17 +433,18 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
         let kind = if depth >= TREE_DEPTH || self.nodes_left == 0 {
             0
         } else {
-            self.u.int_in_range(0..=7u8)?
+            self.u.int_in_range(0..=17u8)?
         };
         let depth = depth + 1;
         Ok(match kind {
             0 => self.leaf()?,
             1 => {
-                let op = if self.u.arbitrary()? {
-                    UnaryOp::Minus
-                } else {
-                    UnaryOp::Plus
-                };
+                let op = *self.u.choose(&[
+                    UnaryOp::Minus,
+                    UnaryOp::Plus,
+                    UnaryOp::Invert,
+                    UnaryOp::Not,
+                ])?;
                 Expr::unary(op, self.expr(depth)?)
             }
             2 => self.chain(depth, &[BinaryOp::Add, BinaryOp::Sub])?,
@@ -433,23 +455,179 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
                     BinaryOp::TrueDiv,
                     BinaryOp::FloorDiv,
                     BinaryOp::Mod,
+                    BinaryOp::MatMul,
                 ],
             )?,
-            4 | 5 => {
+            4 => {
+                let ops: &[BinaryOp] = match self.u.int_in_range(0..=3u8)? {
+                    0 => &[BinaryOp::BitOr],
+                    1 => &[BinaryOp::BitXor],
+                    2 => &[BinaryOp::BitAnd],
+                    _ => &[BinaryOp::LShift, BinaryOp::RShift],
+                };
+                self.chain(depth, ops)?
+            }
+            5 => {
                 let base = self.expr(depth)?;
                 Expr::power(base, self.expr(depth)?)
             }
             6 => {
+                let first = self.expr(depth)?;
+                let mut rest = Vec::new();
+                for _ in 0..self.u.int_in_range(1..=3usize)? {
+                    let op = *self.u.choose(&[
+                        CompareOp::Lt,
+                        CompareOp::Le,
+                        CompareOp::Gt,
+                        CompareOp::Ge,
+                        CompareOp::Eq,
+                        CompareOp::Ne,
+                        CompareOp::In,
+                        CompareOp::NotIn,
+                    ])?;
+                    rest.push((op, self.expr(depth)?));
+                }
+                Expr::compare(first, rest)
+            }
+            7 => {
+                let op = if self.u.arbitrary()? {
+                    BoolOp::And
+                } else {
+                    BoolOp::Or
+                };
+                let count = self.u.int_in_range(2..=3usize)?;
+                Expr::bool_op(op, self.args_exactly(depth, count)?)
+            }
+            8 => {
+                let body = self.expr(depth)?;
+                let test = self.expr(depth)?;
+                Expr::if_else(body, test, self.expr(depth)?)
+            }
+            9 => {
+                let items = self.args(depth, 3)?;
+                if self.u.arbitrary()? {
+                    Expr::tuple(items)
+                } else {
+                    Expr::list(items)
+                }
+            }
+            10 => {
                 let function = self.u.choose(FUNCTIONS)?;
                 let args = self.args(depth, 3)?;
                 Expr::call(function, args)
             }
-            _ => {
+            11 => {
+                let function = self.u.choose(FUNCTIONS)?;
+                let mut args: Vec<Argument> = self
+                    .args(depth, 2)?
+                    .into_iter()
+                    .map(Argument::Positional)
+                    .collect();
+                let mut names: Vec<&str> = Vec::new();
+                for _ in 0..self.u.int_in_range(1..=2usize)? {
+                    let name = *self.u.choose(KEYWORDS)?;
+                    if !names.contains(&name) {
+                        names.push(name);
+                        args.push(Argument::Keyword(name.to_string(), self.expr(depth)?));
+                    }
+                }
+                Expr::call_with(function, args)
+            }
+            12 => {
                 let name = self.name()?;
                 let args = self.args(depth, 2)?;
                 Expr::call_unknown(name, args)
             }
+            13 => {
+                let value = self.expr(depth)?;
+                if self.u.arbitrary()? {
+                    Expr::subscript(value, self.expr(depth)?)
+                } else {
+                    let mut part = || -> arbitrary::Result<Option<Expr>> {
+                        Ok(if self.u.arbitrary()? {
+                            Some(self.expr(depth)?)
+                        } else {
+                            None
+                        })
+                    };
+                    let (lower, upper, step) = (part()?, part()?, part()?);
+                    Expr::slice(value, lower, upper, step)
+                }
+            }
+            14 => {
+                let value = self.expr(depth)?;
+                let (name, method) = *self.u.choose(&[
+                    ("real", false),
+                    ("imag", false),
+                    ("numerator", false),
+                    ("denominator", false),
+                    ("conjugate", true),
+                    ("bit_length", true),
+                    ("bit_count", true),
+                    ("is_integer", true),
+                    ("as_integer_ratio", true),
+                ])?;
+                let attribute = Expr::attribute(value, name.to_string());
+                if method {
+                    Expr::call_expr(attribute, Vec::new())
+                } else {
+                    attribute
+                }
+            }
+            _ => self.comprehension(depth)?,
         })
+    }
+
+    /// A list comprehension or a generator expression (given to a
+    /// function that consumes it, where it is a value), of one to three
+    /// clauses, the first a `for`.
+    fn comprehension(&mut self, depth: usize) -> arbitrary::Result<Expr> {
+        let element = self.expr(depth)?;
+        let mut clauses = vec![Clause::For {
+            target: self.target()?,
+            iterable: self.expr(depth)?,
+        }];
+        for _ in 0..self.u.int_in_range(0..=2usize)? {
+            clauses.push(if self.u.arbitrary()? {
+                Clause::For {
+                    target: self.target()?,
+                    iterable: self.expr(depth)?,
+                }
+            } else {
+                Clause::If(self.expr(depth)?)
+            });
+        }
+        let list = self.u.arbitrary()?;
+        let kind = if list {
+            ComprehensionKind::List
+        } else {
+            ComprehensionKind::Generator
+        };
+        let Some(comprehension) = Expr::comprehension(kind, element, clauses) else {
+            return Ok(Expr::int(Int::Small(0)));
+        };
+        if list {
+            return Ok(comprehension);
+        }
+        let consumer = *self
+            .u
+            .choose(&["sum", "max", "min", "list", "sorted", "any"])?;
+        let function = builtins::function(consumer).ok_or(arbitrary::Error::IncorrectFormat)?;
+        Ok(Expr::call(function, vec![comprehension]))
+    }
+
+    /// A loop variable (sometimes one that shadows a built-in name), or a
+    /// tuple of two.
+    fn target(&mut self) -> arbitrary::Result<Target> {
+        let name = |b: &mut Self| -> arbitrary::Result<Target> {
+            let name = *b.u.choose(&["i", "j", "k", "x", "pi", "abs", "math"])?;
+            Ok(Target::Name(name.to_string()))
+        };
+        if self.u.ratio(1, 5)? {
+            Ok(Target::Tuple(vec![name(self)?, name(self)?]))
+        } else {
+            name(self)
+        }
     }
 
     fn chain(&mut self, depth: usize, ops: &[BinaryOp]) -> arbitrary::Result<Expr> {
@@ -465,11 +643,15 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
 
     fn args(&mut self, depth: usize, max: usize) -> arbitrary::Result<Vec<Expr>> {
         let count = self.u.int_in_range(0..=max)?;
+        self.args_exactly(depth, count)
+    }
+
+    fn args_exactly(&mut self, depth: usize, count: usize) -> arbitrary::Result<Vec<Expr>> {
         (0..count).map(|_| self.expr(depth)).collect()
     }
 
     fn leaf(&mut self) -> arbitrary::Result<Expr> {
-        Ok(match self.u.int_in_range(0..=6u8)? {
+        Ok(match self.u.int_in_range(0..=9u8)? {
             0 => Expr::int(Int::Small(i64::from(self.u.int_in_range(0..=20u8)?))),
             1 => Expr::int(Int::from(BigInt::from(self.u.arbitrary::<u64>()?))),
             2 => {
@@ -485,6 +667,12 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
             }
             4 => Expr::float(f64::from(self.u.int_in_range(0..=16u8)?) / 4.0),
             5 => Expr::constant(self.u.choose(&CONSTANTS)?),
+            6 => Expr::imaginary(f64::from(self.u.int_in_range(0..=8u8)?) / 2.0),
+            7 => match self.u.int_in_range(0..=2u8)? {
+                0 => Expr::bool(true),
+                1 => Expr::bool(false),
+                _ => Expr::none(),
+            },
             _ => Expr::variable(self.name()?),
         })
     }

@@ -1311,7 +1311,15 @@ impl Expr {
         use Precedence as P;
         match &self.nodes[id] {
             Node::Int(i) => write!(f, "{i}"),
-            Node::BigInt(id) => write!(f, "{}", self.big_int(*id)),
+            // In decimal, unless that has more digits than a decimal
+            // literal may (CPython's 4,300): then in hexadecimal, which
+            // reads back (`0xfff...` of any length is a literal).
+            Node::BigInt(id) => match self.big_int(*id) {
+                Int::Big(b) if b.bits() as f64 * std::f64::consts::LOG10_2 >= 4299.0 => {
+                    write!(f, "{:#x}", **b)
+                }
+                i => write!(f, "{i}"),
+            },
             // `repr` reads back exactly; `inf` would read back as a name.
             Node::Float(x) if x.is_infinite() => f.write_str("1e999"),
             Node::Float(x) => f.write_str(&float_repr(*x)),
