@@ -495,3 +495,71 @@ impl From<Int> for Value {
         Value::Int(i)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calc::Limits;
+    use num_bigint::BigInt;
+
+    fn seq(items: Vec<Value>) -> Arc<Sequence> {
+        Arc::new(Sequence::new(items, &Limits::DEFAULT).unwrap())
+    }
+
+    /// `repr`, `Display` and `write_repr` (into a reused buffer) all give
+    /// CPython's repr, written out here by hand from CPython 3.11, not
+    /// computed by any of the code under test.
+    #[test]
+    fn repr_is_display() {
+        let big = BigInt::from(i64::MAX) + 1;
+        let cases: Vec<(Value, &str)> = vec![
+            (Value::from(0), "0"),
+            (Value::from(-7), "-7"),
+            (Value::from(i64::MIN), "-9223372036854775808"),
+            (Value::Int(Int::from(big)), "9223372036854775808"),
+            (Value::Float(0.1), "0.1"),
+            (Value::Float(-0.0), "-0.0"),
+            (Value::Float(1e16), "1e+16"),
+            (Value::Float(123456789.0), "123456789.0"),
+            (Value::Float(5e-324), "5e-324"),
+            (Value::Float(f64::MAX), "1.7976931348623157e+308"),
+            (Value::Float(f64::INFINITY), "inf"),
+            (Value::Float(f64::NEG_INFINITY), "-inf"),
+            (Value::Float(f64::NAN), "nan"),
+            (Value::Bool(true), "True"),
+            (Value::None, "None"),
+            (Value::complex(1.0, 2.0), "(1+2j)"),
+            (Value::complex(0.0, 1.0), "1j"),
+            (Value::complex(0.0, -1.0), "-1j"),
+            (Value::complex(-0.0, -0.0), "(-0-0j)"),
+            (Value::complex(f64::NAN, f64::INFINITY), "(nan+infj)"),
+            (Value::complex(1e16, 0.0), "(1e+16+0j)"),
+            (Value::Tuple(seq(vec![Value::from(1)])), "(1,)"),
+            (Value::Tuple(seq(vec![])), "()"),
+            (
+                Value::List(seq(vec![
+                    Value::from(3),
+                    Value::Tuple(seq(vec![Value::Float(2.5), Value::None])),
+                ])),
+                "[3, (2.5, None)]",
+            ),
+            (Value::str("0xff".to_string()), "'0xff'"),
+            (
+                Value::Range(Arc::new(Range::new(
+                    Int::Small(0),
+                    Int::Small(10),
+                    Int::Small(3),
+                ))),
+                "range(0, 10, 3)",
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(value.repr(), expected, "repr of {value:?}");
+            assert_eq!(value.to_string(), expected, "Display of {value:?}");
+            let mut reused = String::from("1+2");
+            reused.clear();
+            value.write_repr(&mut reused);
+            assert_eq!(reused, expected, "write_repr of {value:?}");
+        }
+    }
+}
