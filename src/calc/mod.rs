@@ -377,8 +377,9 @@ pub fn help() -> Vec<String> {
         lines.push(format!("  {operators:width$}  {meaning}"));
     }
     lines.push(
-        "values: int float complex (1j) bool None tuple list range; \
-         [x*x for x in range(9) if x % 2] and (x for x in ...) comprehensions"
+        "values: int float complex (1j) bool None tuple list range, and the strings \
+         hex/bin/oct return (shown, not computed with); [x*x for x in range(9) if x % 2] \
+         and (x for x in ...) comprehensions"
             .to_string(),
     );
     lines.push(
