@@ -37,8 +37,13 @@ fn fasteval_eval(line: &str) -> Result<f64, String> {
         .map_err(|e| e.to_string())
 }
 
+/// evalexpr's one-shot `eval`, its number (or its boolean as 1 or 0, for
+/// the comparison case).
 fn evalexpr_eval(line: &str) -> Result<f64, String> {
-    evalexpr::eval_number(line).map_err(|e| e.to_string())
+    match evalexpr::eval(line).map_err(|e| e.to_string())? {
+        evalexpr::Value::Boolean(b) => Ok(f64::from(u8::from(b))),
+        other => other.as_number().map_err(|e| e.to_string()),
+    }
 }
 
 fn meval_eval(line: &str) -> Result<f64, String> {

@@ -9,7 +9,7 @@
 #
 #   scripts/bench.sh                 # everything (about 15 minutes)
 #   SECONDS_PER_RUN=3 CRITERION_TIME=1 scripts/bench.sh   # quicker
-#   SKIP_CRITERION=1 SKIP_CALLGRIND=1 scripts/bench.sh    # servers only
+#   SKIP_CRITERION=1 SKIP_CALLGRIND=1 SKIP_PYTHON_PEERS=1 scripts/bench.sh   # servers only
 #   LOAD_RUNS=1 scripts/bench.sh     # each load figure once (default 3)
 #
 # Needs redis-server (installed with apt-get when missing) and valgrind.
@@ -130,6 +130,10 @@ if [ -z "${SKIP_CRITERION:-}" ]; then
     echo "== criterion"
     cargo bench --bench evaluators -- --warm-up-time 1 --measurement-time "$CRITERION_TIME" --noplot \
         2>&1 | tee "$out/criterion.txt"
+fi
+if [ -z "${SKIP_PYTHON_PEERS:-}" ]; then
+    echo "== simpleeval and asteval (Python), next to safecalc's one-shot time"
+    python3 scripts/bench_python_peers.py --seconds "$CRITERION_TIME" | tee "$out/python_peers.txt"
 fi
 
 # -- summary -------------------------------------------------------------------------

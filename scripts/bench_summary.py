@@ -200,6 +200,10 @@ def main():
     load_tables(load_lines(out / "loadgen.txt"))
     evalcount_table(out / "evalcount.txt")
     criterion_table(out / "criterion.txt")
+    peers = out / "python_peers.txt"
+    if peers.exists():
+        print("### Evaluators: simpleeval and asteval (Python), one-shot\n")
+        print(peers.read_text().strip() + "\n")
 
 
 if __name__ == "__main__":

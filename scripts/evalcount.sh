@@ -19,7 +19,7 @@ count() { # evaluator case runs -> instructions, or "skip"
     fi
     echo "$out" | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-cases=(tiny mixed float_heavy sum_200 nested_50 functions big_ints worst_4k)
+cases=(tiny mixed float_heavy sum_200 nested_50 functions big_ints worst_4k compare_and bitwise complex gen_sum sorted_100)
 printf '%-12s' case; printf ' %18s' "${evaluators[@]}"; echo
 for c in "${cases[@]}"; do
     printf '%-12s' "$c"

@@ -63,6 +63,21 @@ HAND = {
     "log-big": "log(10**4000, 2)",
     "hypot": "hypot(3, 4, 12)",
     "exp-dot": ".5e-3 + 5. + 0e0",
+    "compare-chain": "1 < 2 <= 2 != 3 in (3,) not in [4] and 0 or None",
+    "bitwise": "~(0xF0 & 0x3C | 1 << 70) >> 3 ^ -1",
+    "conditional": "1/0 if 0 else [x*x for x in range(5) if x % 2][::-1]",
+    "comprehensions": "sum(a*b for a in range(30) for b in range(a) if a ^ b)",
+    "loop-bomb": "sum(1 for _ in range(10**12))",
+    "sequence-bomb": "[0]*10**9 + list(range(10**12))",
+    "shadowing": "[abs(x) for abs in [1]], [math.real for math in [2]], [pi for pi in range(3)]",
+    "attributes": "(2.5).as_integer_ratio(), (7).bit_count(), (1j).conjugate().imag",
+    "attribute-escape": "().__class__.__bases__[0].__subclasses__()",
+    "strings": "hex(255), bin(-5), oct(8), hex(1) + hex(2)",
+    "keywords": "round(2.675, ndigits=2), sorted([3, 1], reverse=True), min([], default=0)",
+    "math-module": "math.comb(50, 25), isqrt(10**80), fsum([0.1]*10), math.foo",
+    "comb-bomb": "comb(10**6, 5*10**5)",
+    "slices": "range(10**12)[::-7][3:9:2], (1, 2, 3)[-1:-4:-1]",
+    "pow-mod": "pow(3, -1, 7), pow(2, 10**18, 10**9 + 7)",
 }
 
 # Multi-line inputs for eval (one session, one line per \n).
@@ -72,6 +87,7 @@ SESSIONS = {
     "session-rebind": "x = 1\nx = x + 1\nx = x * 10**4000\nx * 10\n",
     "session-many": "\n".join(f"v{i} = {i}" for i in range(300)),
     "session-errors": "1/0\n_\nfoo\nsqrt(-1)\n(\n",
+    "session-values": "t = (1, [2, 3])\nh = hex(255)\nr = range(5)\n[t, h, r]\n_[0][1][0]\nlen(h)\n",
 }
 
 

@@ -46,6 +46,9 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct EvalArgs {
+    /// Read `^` as Python's bitwise xor instead of a power.
+    #[arg(long)]
+    python_caret: bool,
     /// The expression; several arguments are joined with spaces. Without
     /// one, each line of stdin is evaluated (with line editing and
     /// history on a terminal; exit() or Ctrl-D to leave).
@@ -94,8 +97,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve(cli.serve)) {
         Command::Serve(args) => serve(args),
-        Command::Eval(args) if args.expr.is_empty() => eval_lines(),
-        Command::Eval(args) => eval(&args.expr.join(" ")),
+        Command::Eval(args) if args.expr.is_empty() => eval_lines(args.python_caret),
+        Command::Eval(args) => eval(&args.expr.join(" "), args.python_caret),
         Command::Cert(args) => cert(&args),
         Command::Connect(args) => connect(&args),
     }
@@ -103,8 +106,8 @@ fn main() -> ExitCode {
 
 /// `safecalc eval` without an expression: the local REPL (see
 /// `safecalc::client::repl`); exit code 1 if any line failed.
-fn eval_lines() -> ExitCode {
-    let limits = safecalc::calc::Limits::DEFAULT;
+fn eval_lines(python_caret: bool) -> ExitCode {
+    let limits = limits_for(python_caret);
     let outcome = if std::io::stdin().is_terminal() {
         repl::interactive(limits).map(|()| repl::Outcome::AllGood)
     } else {
@@ -170,8 +173,19 @@ fn connect(args: &ConnectArgs) -> ExitCode {
 
 /// `safecalc eval EXPR`: the result on stdout, or `error: ...` on stderr
 /// and exit code 1.
-fn eval(expr: &str) -> ExitCode {
-    match safecalc::calc::eval(expr) {
+/// The calculator's limits, with `^` read as xor when `--python-caret`
+/// asks for Python's meaning.
+fn limits_for(python_caret: bool) -> safecalc::calc::Limits {
+    if python_caret {
+        safecalc::calc::Limits::PYTHON
+    } else {
+        safecalc::calc::Limits::DEFAULT
+    }
+}
+
+fn eval(expr: &str, python_caret: bool) -> ExitCode {
+    let limits = limits_for(python_caret);
+    match safecalc::calc::eval_with_limits(expr, &limits) {
         Ok(value) => {
             println!("{value}");
             ExitCode::SUCCESS

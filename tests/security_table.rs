@@ -35,7 +35,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use payload_table::{Check, Row};
-use safecalc::calc::{CalcError, Limits, Session};
+use safecalc::calc::{self, CalcError, Limits, Session};
 use safecalc::server::chat::MAX_MESSAGE_BYTES;
 use safecalc::server::{Config, GREETING, ServeArgs, Server};
 use tokio_util::sync::CancellationToken;
@@ -247,6 +247,11 @@ fn the_limits_table_matches_the_code() {
             },
         ),
         (
+            "max_str_digits",
+            d.max_str_digits as u64,
+            calc::eval("10**5000").unwrap_err(),
+        ),
+        (
             "max_work",
             d.max_work,
             CalcError::TooMuchWork { max: d.max_work },
@@ -265,6 +270,27 @@ fn the_limits_table_matches_the_code() {
                 max: d.max_variables,
             },
         ),
+        (
+            "max_sequence_len",
+            d.max_sequence_len as u64,
+            CalcError::SequenceTooLong {
+                max: d.max_sequence_len,
+            },
+        ),
+        (
+            "max_result_chars",
+            d.max_result_chars as u64,
+            CalcError::ResultTooLong {
+                max: d.max_result_chars,
+            },
+        ),
+        (
+            "max_session_bytes",
+            d.max_session_bytes as u64,
+            CalcError::SessionMemory {
+                max: d.max_session_bytes,
+            },
+        ),
     ];
     let rows = limit_rows(LIMITS_HEADER);
     for (field, default, error) in expected {
@@ -276,18 +302,24 @@ fn the_limits_table_matches_the_code() {
             "error reply of {field}"
         );
     }
-    assert_eq!(rows.len(), 5, "one row per field of Limits");
+    // One row per bound of Limits (its other field, `caret`, is the
+    // language's option, not a limit).
+    assert_eq!(rows.len(), 9, "one row per limit of Limits");
 }
 
 #[test]
 fn the_limits_tables_flags_reach_the_right_setting() {
     type Read = fn(&Config) -> u64;
-    let settings: [(&str, Read); 15] = [
+    let settings: [(&str, Read); 19] = [
         ("max_depth", |c| c.limits.max_depth as u64),
         ("max_int_digits", |c| c.limits.max_int_digits as u64),
+        ("max_str_digits", |c| c.limits.max_str_digits as u64),
         ("max_work", |c| c.limits.max_work),
         ("max_input_bytes", |c| c.limits.max_input_bytes as u64),
         ("max_variables", |c| c.limits.max_variables as u64),
+        ("max_sequence_len", |c| c.limits.max_sequence_len as u64),
+        ("max_result_chars", |c| c.limits.max_result_chars as u64),
+        ("max_session_bytes", |c| c.limits.max_session_bytes as u64),
         ("max_line_bytes", |c| c.max_line_bytes as u64),
         ("max_connections", |c| c.max_connections as u64),
         ("idle_timeout", |c| {
@@ -340,13 +372,14 @@ fn each_limit_is_reached_by_the_error_the_table_quotes() {
         let cases = [
             (deep, CalcError::TooDeep { max: d.max_depth }),
             (
-                "10**4300".to_string(),
+                "1 << 400000".to_string(),
                 CalcError::IntTooLarge {
                     max: d.max_int_digits,
                 },
             ),
+            ("10**4300".to_string(), calc::eval("10**5000").unwrap_err()),
             (
-                "9**4500//7**3000+".repeat(10) + "0",
+                "9**4500//7**3000+".repeat(40) + "0",
                 CalcError::TooMuchWork { max: d.max_work },
             ),
             (
@@ -355,10 +388,32 @@ fn each_limit_is_reached_by_the_error_the_table_quotes() {
                     max: d.max_input_bytes,
                 },
             ),
+            (
+                "[0]*10001".to_string(),
+                CalcError::SequenceTooLong {
+                    max: d.max_sequence_len,
+                },
+            ),
+            (
+                "[10**4000]*20".to_string(),
+                CalcError::ResultTooLong {
+                    max: d.max_result_chars,
+                },
+            ),
         ];
         for (input, error) in cases {
             assert_eq!(s.eval(&input), Err(error));
         }
+        let mut lists = Session::new();
+        let full = (0..100)
+            .map(|i| lists.eval(&format!("v{i} = list(range(10000))")))
+            .find(Result::is_err);
+        assert_eq!(
+            full,
+            Some(Err(CalcError::SessionMemory {
+                max: d.max_session_bytes
+            }))
+        );
         for i in 0..d.max_variables {
             s.eval(&format!("v{i} = {i}")).unwrap();
         }

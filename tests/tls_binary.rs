@@ -376,6 +376,6 @@ fn eval_without_an_expression_answers_each_line_of_a_pipe() {
     let output = run_with_input(&["eval"], "9**9**9**9\n1+1\n");
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "error: integer too large (max 4300 decimal digits)\n2\n"
+        "error: integer too large (max 100000 decimal digits)\n2\n"
     );
 }

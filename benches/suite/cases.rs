@@ -53,6 +53,19 @@ pub fn worst_line() -> String {
     s
 }
 
+/// `sorted([...])` of 100 numbers below 1000, in no order (a fixed
+/// multiplicative sequence), and the sorted list's repr.
+fn sorted_100() -> (String, String) {
+    let items: Vec<u64> = (0..100u64).map(|i| (i * 7919 + 13) % 1000).collect();
+    let join = |v: &[u64]| v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+    let mut sorted = items.clone();
+    sorted.sort_unstable();
+    (
+        format!("sorted([{}])", join(&items)),
+        format!("[{}]", join(&sorted)),
+    )
+}
+
 /// `9**4500` in decimal, computed the schoolbook way (so that the check
 /// does not trust safecalc's own power routine).
 fn python_9_pow_4500() -> String {
@@ -81,6 +94,11 @@ pub fn cases() -> Vec<Case> {
     let same = |s: &str| Runs(s.to_string());
     let py_pow = |s: &str| Runs(s.replace("**", "^"));
     const BIG: &str = "needs exact integers beyond 2**53 (the peers compute in f64)";
+    const BITWISE: &str = "has no bitwise operators";
+    const COMPLEX: &str = "has no complex numbers";
+    const COMPREHENSION: &str = "has no comprehensions, ranges or sequences";
+    const NO_COMPARISON: &str = "has no comparison or boolean operators";
+    let (sorted_line, sorted_repr) = sorted_100();
     const WORST: &str = "safecalc's own worst case: exact 4,296-digit integers";
     vec![
         Case {
@@ -155,6 +173,58 @@ pub fn cases() -> Vec<Case> {
             fasteval: Skip(BIG),
             evalexpr: Skip(BIG),
             meval: Skip(BIG),
+        },
+        Case {
+            name: "compare_and",
+            safecalc: "1 < 2 < 3 and 4 >= 3 != 5".into(),
+            repr: "True".into(),
+            value: 1.0,
+            setup: &[],
+            // The peers do not chain comparisons: the same tests, spelled
+            // out (their `true` is 1).
+            fasteval: same("1 < 2 && 2 < 3 && 4 >= 3 && 3 != 5"),
+            evalexpr: same("1 < 2 && 2 < 3 && 4 >= 3 && 3 != 5"),
+            meval: Skip(NO_COMPARISON),
+        },
+        Case {
+            name: "bitwise",
+            safecalc: "(0xF0F0 & 0x0FF0 | 1 << 10) >> 3 & ~7".into(),
+            repr: "152".into(),
+            value: 152.0,
+            setup: &[],
+            fasteval: Skip(BITWISE),
+            evalexpr: Skip(BITWISE),
+            meval: Skip(BITWISE),
+        },
+        Case {
+            name: "complex",
+            safecalc: "(1+2j)*(3-4j)/(2+1j) + abs(3+4j)".into(),
+            repr: "(9.8-1.4j)".into(),
+            value: 0.0,
+            setup: &[],
+            fasteval: Skip(COMPLEX),
+            evalexpr: Skip(COMPLEX),
+            meval: Skip(COMPLEX),
+        },
+        Case {
+            name: "gen_sum",
+            safecalc: "sum(i*i for i in range(100))".into(),
+            repr: "328350".into(),
+            value: 328350.0,
+            setup: &[],
+            fasteval: Skip(COMPREHENSION),
+            evalexpr: Skip(COMPREHENSION),
+            meval: Skip(COMPREHENSION),
+        },
+        Case {
+            name: "sorted_100",
+            safecalc: sorted_line,
+            repr: sorted_repr,
+            value: 0.0,
+            setup: &[],
+            fasteval: Skip(COMPREHENSION),
+            evalexpr: Skip(COMPREHENSION),
+            meval: Skip(COMPREHENSION),
         },
         Case {
             name: "worst_4k",

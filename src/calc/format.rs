@@ -58,6 +58,17 @@ pub fn float_repr(x: f64) -> String {
     out
 }
 
+/// Python's repr of a float without the `.0` it adds to integral values
+/// (`repr`'s style `'r'` without `Py_DTSF_ADD_DOT_0`): how `complex`
+/// prints its parts (`(1+2j)`, `(-0-0j)`, `1e+16j`).
+pub fn float_repr_short(x: f64) -> String {
+    let mut repr = float_repr(x);
+    if repr.ends_with(".0") {
+        repr.truncate(repr.len() - 2);
+    }
+    repr
+}
+
 /// `"d.dddde±x"`: the shortest digits that read back as `x`, choosing as
 /// Python's `dtoa` does when two candidates are equally short: the nearer
 /// to `x`, and on an exact tie the even one. Rust's shortest formatting

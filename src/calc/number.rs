@@ -1,4 +1,4 @@
-//! Python's numbers, reduced to `int` and `float`, with Python's rules.
+//! Python's `int` and `float` rules, and the [`Meter`] that bounds them.
 //!
 //! Every operation here follows what CPython's `int` and `float` objects do
 //! (the C code in `longobject.c` and `floatobject.c`), because the point of
@@ -8,7 +8,9 @@
 //! computed, so no input can make the process do unbounded work.
 //!
 //! Integers live on a machine-word fast path ([`Int::Small`]) and move to a
-//! big integer only when a checked `i64` operation overflows.
+//! big integer only when a checked `i64` operation overflows. Which
+//! operation applies to which pair of values (and the `TypeError`s when
+//! none does) is decided in `ops`; this module has the rules for one type.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -18,11 +20,12 @@ use std::sync::Arc;
 
 use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
-use num_traits::{FromPrimitive, Signed, ToPrimitive, Zero};
+use num_traits::{FromPrimitive, One, Signed, ToPrimitive, Zero};
 
-use super::error::{CalcError, CalcResult};
-use super::format::float_repr;
+use super::error::{CalcError, CalcResult, overflow_error, value_error, zero_division};
 use super::limits::Limits;
+
+pub use super::value::Value;
 
 /// log2(10): how many bits one decimal digit needs.
 const LOG2_10: f64 = std::f64::consts::LOG2_10;
@@ -37,66 +40,12 @@ pub enum Int {
     Big(Arc<BigInt>),
 }
 
-/// A calculator value: Python's `int` or `float`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Int(Int),
-    Float(f64),
-}
-
 impl fmt::Display for Int {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Int::Small(i) => write!(f, "{i}"),
             Int::Big(b) => write!(f, "{b}"),
         }
-    }
-}
-
-impl fmt::Display for Value {
-    /// Python's `repr` of the value.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Int(i) => i.fmt(f),
-            Value::Float(x) => f.write_str(&float_repr(*x)),
-        }
-    }
-}
-
-impl Value {
-    /// Python's `repr` of the value, as `to_string()` gives it, but built
-    /// without the formatting machinery for machine-word ints and floats.
-    /// (The server uses [`Self::write_repr`], over the line's own buffer.)
-    pub fn repr(&self) -> String {
-        let mut repr = String::new();
-        self.write_repr(&mut repr);
-        repr
-    }
-
-    /// Appends [`Self::repr`] to `out`: a caller that has a buffer to
-    /// reuse (the server, the line it just read) saves an allocation.
-    pub fn write_repr(&self, out: &mut String) {
-        match self {
-            Value::Int(Int::Small(i)) => out.push_str(itoa::Buffer::new().format(*i)),
-            Value::Float(x) => out.push_str(&float_repr(*x)),
-            Value::Int(Int::Big(_)) => {
-                use std::fmt::Write as _;
-                // Writing to a `String` cannot fail.
-                let _ = write!(out, "{self}");
-            }
-        }
-    }
-}
-
-impl From<i64> for Value {
-    fn from(i: i64) -> Self {
-        Value::Int(Int::Small(i))
-    }
-}
-
-impl From<f64> for Value {
-    fn from(x: f64) -> Self {
-        Value::Float(x)
     }
 }
 
@@ -158,7 +107,7 @@ impl Int {
             Int::Big(b) => b.to_f64().unwrap_or(f64::INFINITY),
         };
         if x.is_infinite() {
-            Err(CalcError::Overflow("int too large to convert to float"))
+            Err(overflow_error("int too large to convert to float"))
         } else {
             Ok(x)
         }
@@ -173,7 +122,7 @@ impl Int {
     }
 
     /// Python's exact comparison of an int with a float (`None` for NaN).
-    fn cmp_f64(&self, x: f64) -> Option<Ordering> {
+    pub fn cmp_f64(&self, x: f64) -> Option<Ordering> {
         if x.is_nan() {
             return None;
         }
@@ -198,177 +147,8 @@ impl Int {
     }
 }
 
-/// Counts the work one evaluation does and enforces the [`Limits`] on it.
-///
-/// A `Meter` is created per evaluation; every arithmetic operation charges
-/// it *before* doing expensive work, so a request that would exceed the
-/// budget fails at once instead of after the work is done.
-#[derive(Debug)]
-pub struct Meter {
-    limits: Limits,
-    used: u64,
-}
-
-impl Meter {
-    pub fn new(limits: &Limits) -> Self {
-        Meter {
-            limits: *limits,
-            used: 0,
-        }
-    }
-
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
-    /// Work charged so far.
-    pub fn used(&self) -> u64 {
-        self.used
-    }
-
-    /// Charges `units` of work, failing if the budget would be exceeded.
-    pub fn charge(&mut self, units: u64) -> CalcResult<()> {
-        self.used = self.used.saturating_add(units);
-        if self.used > self.limits.max_work {
-            Err(CalcError::TooMuchWork {
-                max: self.limits.max_work,
-            })
-        } else {
-            Ok(())
-        }
-    }
-
-    /// A machine-word result. Any `i64` has at most 19 digits, so it is
-    /// checked only when the digit limit has been set below that.
-    fn small(&self, i: i64) -> CalcResult<Value> {
-        if self.limits.max_int_digits >= 19 {
-            Ok(Value::Int(Int::Small(i)))
-        } else {
-            self.check_int(Int::Small(i)).map(Value::Int)
-        }
-    }
-
-    fn too_large(&self) -> CalcError {
-        CalcError::IntTooLarge {
-            max: self.limits.max_int_digits,
-        }
-    }
-
-    /// The most bits an allowed integer can have (`10**digits` has about
-    /// `digits * log2(10)` bits). Used for cheap checks before computing.
-    fn max_bits(&self) -> f64 {
-        self.limits.max_int_digits as f64 * LOG2_10
-    }
-
-    /// Refuses, before computing it, a result estimated at `bits` bits when
-    /// that is certainly beyond the digit limit (one bit of slack covers
-    /// the rounding of the estimate; [`Meter::check_int`] is exact).
-    fn precheck_bits(&self, bits: f64) -> CalcResult<()> {
-        if bits > self.max_bits() + 2.0 {
-            Err(self.too_large())
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The exact check: `|x| < 10**max_int_digits`, which is what CPython's
-    /// int-to-str limit allows. Cheap except within a bit of the limit.
-    pub fn check_int(&self, x: Int) -> CalcResult<Int> {
-        let digits = self.limits.max_int_digits;
-        let bits = x.bits() as f64;
-        let max_bits = self.max_bits();
-        if bits + 1e-9 < max_bits {
-            return Ok(x); // |x| < 2**bits <= 10**digits
-        }
-        if bits - 1.0 > max_bits + 1e-9 {
-            return Err(self.too_large()); // |x| >= 2**(bits-1) > 10**digits
-        }
-        let below = pow10(digits, |limit| x.big().magnitude() < limit);
-        if below { Ok(x) } else { Err(self.too_large()) }
-    }
-
-    fn check_big(&self, b: BigInt) -> CalcResult<Value> {
-        self.check_int(Int::from(b)).map(Value::Int)
-    }
-}
-
-/// Applies `f` to `10**n`, which is cached per thread for the limit in use
-/// (it is the same number for every evaluation with the same limits).
-fn pow10<R>(n: usize, f: impl FnOnce(&BigUint) -> R) -> R {
-    thread_local! {
-        static CACHE: RefCell<Option<(usize, BigUint)>> = const { RefCell::new(None) };
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        match &*cache {
-            Some((k, v)) if *k == n => f(v),
-            _ => {
-                let v = num_traits::pow(BigUint::from(10u32), n);
-                let r = f(&v);
-                *cache = Some((n, v));
-                r
-            }
-        }
-    })
-}
-
-/// The cost of multiplying numbers of `a` and `b` words (schoolbook: the
-/// product of the sizes). One unit is about a quarter of a nanosecond of
-/// work on the machines we measured (see `examples/worst_lines.rs`).
-pub(crate) fn product_cost(a: u64, b: u64) -> u64 {
-    a.saturating_mul(b)
-}
-
-/// Adding or subtracting allocates a new number: about six units a word.
-pub(crate) fn addition_cost(words: u64) -> u64 {
-    words.saturating_mul(6)
-}
-
-/// Long division costs about three times a product of the same sizes.
-pub(crate) fn division_cost(a: u64, b: u64) -> u64 {
-    product_cost(a, b).saturating_mul(3)
-}
-
-// ---------------------------------------------------------------------
-// Value-level operators: the dispatch on int/float that Python's binary
-// operators do, then the per-type rule.
-// ---------------------------------------------------------------------
-
-/// Both operands as floats, as Python converts an int mixed with a float.
-fn both_f64(a: &Value, b: &Value) -> CalcResult<(f64, f64)> {
-    Ok((a.to_f64()?, b.to_f64()?))
-}
-
-impl Value {
-    /// Python's `float(x)`.
-    pub fn to_f64(&self) -> CalcResult<f64> {
-        match self {
-            Value::Int(i) => i.to_f64(),
-            Value::Float(x) => Ok(*x),
-        }
-    }
-
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Value::Int(_) => "int",
-            Value::Float(_) => "float",
-        }
-    }
-
-    /// Python's `<` between numbers (exact across int and float; false
-    /// whenever a NaN is involved).
-    pub fn less_than(&self, other: &Value) -> bool {
-        let ordering = match (self, other) {
-            (Value::Int(a), Value::Int(b)) => Some(cmp_int(a, b)),
-            (Value::Float(a), Value::Float(b)) => a.partial_cmp(b),
-            (Value::Int(a), Value::Float(b)) => a.cmp_f64(*b),
-            (Value::Float(a), Value::Int(b)) => b.cmp_f64(*a).map(Ordering::reverse),
-        };
-        ordering == Some(Ordering::Less)
-    }
-}
-
-fn cmp_int(a: &Int, b: &Int) -> Ordering {
+/// Python's ordering of two ints.
+pub fn cmp_int(a: &Int, b: &Int) -> Ordering {
     match (a, b) {
         (Int::Small(x), Int::Small(y)) => x.cmp(y),
         (Int::Big(x), Int::Big(y)) => x.cmp(y),
@@ -390,156 +170,342 @@ fn cmp_int(a: &Int, b: &Int) -> Ordering {
     }
 }
 
-/// Unary minus.
-pub fn neg(a: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    Ok(match a {
-        Value::Float(x) => Value::Float(-x),
-        Value::Int(Int::Small(i)) => match i.checked_neg() {
-            Some(n) => m.small(n)?,
-            None => m.check_big(-BigInt::from(*i))?,
-        },
-        Value::Int(big @ Int::Big(b)) => {
-            m.charge(big.words())?;
-            Value::Int(Int::from(-&**b))
+/// Counts the work one evaluation does and enforces the [`Limits`] on it.
+///
+/// A `Meter` is created per evaluation; every arithmetic operation charges
+/// it *before* doing expensive work, so a request that would exceed the
+/// budget fails at once instead of after the work is done.
+#[derive(Debug)]
+pub struct Meter<'l> {
+    limits: &'l Limits,
+    /// The work still allowed: counting down makes a charge one
+    /// comparison and one subtraction.
+    left: u64,
+}
+
+impl<'l> Meter<'l> {
+    pub fn new(limits: &'l Limits) -> Self {
+        Meter {
+            limits,
+            left: limits.max_work,
         }
+    }
+
+    pub fn limits(&self) -> &'l Limits {
+        self.limits
+    }
+
+    /// Work charged so far (the whole budget, once it has run out).
+    pub fn used(&self) -> u64 {
+        self.limits.max_work - self.left
+    }
+
+    /// Charges one step of the evaluator ([`STEP`]).
+    #[inline(always)]
+    pub fn step(&mut self) -> CalcResult<()> {
+        self.charge(STEP)
+    }
+
+    /// Charges `units` of work, failing if the budget would be exceeded
+    /// (and from then on, for any work at all).
+    #[inline]
+    pub fn charge(&mut self, units: u64) -> CalcResult<()> {
+        if units > self.left {
+            self.left = 0;
+            return Err(self.out_of_work());
+        }
+        self.left -= units;
+        Ok(())
+    }
+
+    #[cold]
+    fn out_of_work(&self) -> CalcError {
+        CalcError::TooMuchWork {
+            max: self.limits.max_work,
+        }
+    }
+
+    /// A machine-word result. Any `i64` has at most 19 digits, so it is
+    /// checked only when the digit limit has been set below that.
+    pub(crate) fn small(&self, i: i64) -> CalcResult<Int> {
+        if self.limits.max_int_digits >= 19 {
+            Ok(Int::Small(i))
+        } else {
+            self.check_int(Int::Small(i))
+        }
+    }
+
+    pub(crate) fn too_large(&self) -> CalcError {
+        CalcError::IntTooLarge {
+            max: self.limits.max_int_digits,
+        }
+    }
+
+    /// The most bits an allowed integer can have (`10**digits` has about
+    /// `digits * log2(10)` bits). Used for cheap checks before computing.
+    fn max_bits(&self) -> f64 {
+        self.limits.max_int_digits as f64 * LOG2_10
+    }
+
+    /// Refuses, before computing it, a result estimated at `bits` bits when
+    /// that is certainly beyond the digit limit (one bit of slack covers
+    /// the rounding of the estimate; [`Meter::check_int`] is exact).
+    pub(crate) fn precheck_bits(&self, bits: f64) -> CalcResult<()> {
+        if bits > self.max_bits() + 2.0 {
+            Err(self.too_large())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The exact check: `|x| < 10**max_int_digits`. Cheap except within a
+    /// bit of the limit.
+    pub fn check_int(&self, x: Int) -> CalcResult<Int> {
+        if at_least_pow10(&x, self.limits.max_int_digits) {
+            Err(self.too_large())
+        } else {
+            Ok(x)
+        }
+    }
+
+    pub(crate) fn check_big(&self, b: BigInt) -> CalcResult<Int> {
+        self.check_int(Int::from(b))
+    }
+}
+
+/// `|x| >= 10**digits`: from the bit length, except within a bit of the
+/// boundary, where it compares with `10**digits` itself.
+pub fn at_least_pow10(x: &Int, digits: usize) -> bool {
+    let bits = x.bits() as f64;
+    let boundary_bits = digits as f64 * LOG2_10;
+    if bits + 1e-9 < boundary_bits {
+        return false; // |x| < 2**bits <= 10**digits
+    }
+    if bits - 1.0 > boundary_bits + 1e-9 {
+        return true; // |x| >= 2**(bits-1) > 10**digits
+    }
+    pow10(digits, |limit| x.big().magnitude() >= limit)
+}
+
+/// Applies `f` to `10**n`, which is cached per thread for the few limits
+/// in use (they are the same numbers for every evaluation).
+fn pow10<R>(n: usize, f: impl FnOnce(&BigUint) -> R) -> R {
+    const KEPT: usize = 4;
+    thread_local! {
+        static CACHE: RefCell<Vec<(usize, BigUint)>> = const { RefCell::new(Vec::new()) };
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, v)) = cache.iter().find(|(k, _)| *k == n) {
+            return f(v);
+        }
+        let v = num_traits::pow(BigUint::from(10u32), n);
+        let r = f(&v);
+        if cache.len() == KEPT {
+            cache.remove(0);
+        }
+        cache.push((n, v));
+        r
     })
 }
 
-/// Binary `+`.
-pub fn add(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    add_sub(a, b, false, m)
+/// What one step of the evaluator is charged: a node evaluated, an
+/// operation on machine words, a call's dispatch. About 12 ns, in the
+/// meter's units of about ¼ ns of big-number work, so that a line of many
+/// small steps (a long comprehension) and a line of a few big products
+/// run out of budget after about the same time.
+pub const STEP: u64 = 48;
+
+/// The cost of multiplying numbers of `a` and `b` words: the product of
+/// the sizes (schoolbook; num-bigint's Karatsuba and Toom-3 do better on
+/// big numbers, so this errs on the safe side there), plus what any
+/// operation on big numbers costs per word (allocating and reading them),
+/// which dominates below a few dozen words. One unit is about a quarter
+/// of a nanosecond of work on the machines we measured (see
+/// `examples/worst_lines.rs`).
+pub(crate) fn product_cost(a: u64, b: u64) -> u64 {
+    a.saturating_mul(b)
+        .saturating_add(32u64.saturating_mul(a.saturating_add(b)))
 }
 
-/// Binary `-`.
-pub fn sub(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    add_sub(a, b, true, m)
+/// Adding or subtracting allocates a new number: about six units a word.
+pub(crate) fn addition_cost(words: u64) -> u64 {
+    words.saturating_mul(6)
 }
 
-fn add_sub(a: &Value, b: &Value, subtract: bool, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    match (a, b) {
-        (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => {
-            let fast = if subtract {
-                x.checked_sub(*y)
-            } else {
-                x.checked_add(*y)
-            };
-            match fast {
-                Some(r) => m.small(r),
-                None => {
-                    let (x, y) = (BigInt::from(*x), BigInt::from(*y));
-                    m.check_big(if subtract { x - y } else { x + y })
-                }
-            }
-        }
-        (Value::Int(x), Value::Int(y)) => {
-            m.charge(addition_cost(x.words().max(y.words())))?;
-            let (x, y) = (x.big(), y.big());
-            m.check_big(if subtract { &*x - &*y } else { &*x + &*y })
-        }
-        _ => {
-            let (x, y) = both_f64(a, b)?;
-            Ok(Value::Float(if subtract { x - y } else { x + y }))
-        }
-    }
-}
-
-/// Binary `*`.
-pub fn mul(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    match (a, b) {
-        (Value::Int(Int::Small(x)), Value::Int(Int::Small(y))) => match x.checked_mul(*y) {
-            Some(r) => m.small(r),
-            None => m.check_big(BigInt::from(*x) * BigInt::from(*y)),
-        },
-        (Value::Int(x), Value::Int(y)) => {
-            if x.is_zero() || y.is_zero() {
-                return Ok(Value::from(0));
-            }
-            // The product has at least bits(x) + bits(y) - 1 bits.
-            m.precheck_bits((x.bits() + y.bits() - 1) as f64)?;
-            m.charge(product_cost(x.words(), y.words()))?;
-            m.check_big(&*x.big() * &*y.big())
-        }
-        _ => {
-            let (x, y) = both_f64(a, b)?;
-            Ok(Value::Float(x * y))
-        }
-    }
-}
-
-/// Binary `/`: always a float, as in Python 3.
-pub fn true_div(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => int_true_div(x, y, m).map(Value::Float),
-        _ => {
-            let (x, y) = both_f64(a, b)?;
-            if y == 0.0 {
-                return Err(CalcError::ZeroDivision("float division by zero"));
-            }
-            Ok(Value::Float(x / y))
-        }
-    }
-}
-
-/// Binary `//`: floor division, for ints and floats alike.
-pub fn floor_div(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => {
-            let (q, _) = int_div_mod(x, y, m)?;
-            m.check_int(q).map(Value::Int)
-        }
-        _ => {
-            let (x, y) = both_f64(a, b)?;
-            if y == 0.0 {
-                return Err(CalcError::ZeroDivision("float floor division by zero"));
-            }
-            Ok(Value::Float(float_div_mod(x, y).0))
-        }
-    }
-}
-
-/// Binary `%`: the remainder takes the sign of the divisor.
-pub fn modulo(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => int_div_mod(x, y, m).map(|(_, r)| Value::Int(r)),
-        _ => {
-            let (x, y) = both_f64(a, b)?;
-            if y == 0.0 {
-                return Err(CalcError::ZeroDivision("float modulo by zero"));
-            }
-            Ok(Value::Float(float_mod(x, y)))
-        }
-    }
-}
-
-/// Binary `**`.
-pub fn pow(a: &Value, b: &Value, m: &mut Meter) -> CalcResult<Value> {
-    m.charge(1)?;
-    match (a, b) {
-        // int ** negative int is computed on floats, as CPython does.
-        (Value::Int(x), Value::Int(y)) if !y.is_negative() => int_pow(x, y, m),
-        _ => {
-            let (x, y) = both_f64(a, b)?;
-            float_pow(x, y).map(Value::Float)
-        }
-    }
+/// Long division of `a` words by `b` words costs about four times the
+/// product of the divisor's and the quotient's sizes: dividing numbers of
+/// the same size is cheap (`10**20000 // 10**19999`), halving one is not.
+pub(crate) fn division_cost(a: u64, b: u64) -> u64 {
+    let quotient = a.saturating_sub(b) + 1;
+    b.saturating_mul(quotient)
+        .saturating_mul(4)
+        .saturating_add(64u64.saturating_mul(a.saturating_add(b)))
 }
 
 // ---------------------------------------------------------------------
 // int rules
 // ---------------------------------------------------------------------
 
-/// Floor division and modulo of ints (`divmod`), with the fast path.
-fn int_div_mod(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<(Int, Int)> {
+/// `x + y` or `x - y`.
+pub fn int_add_sub(x: &Int, y: &Int, subtract: bool, m: &mut Meter) -> CalcResult<Int> {
+    if let (Int::Small(a), Int::Small(b)) = (x, y) {
+        let fast = if subtract {
+            a.checked_sub(*b)
+        } else {
+            a.checked_add(*b)
+        };
+        return match fast {
+            Some(r) => m.small(r),
+            None => {
+                let (a, b) = (BigInt::from(*a), BigInt::from(*b));
+                m.check_big(if subtract { a - b } else { a + b })
+            }
+        };
+    }
+    m.charge(addition_cost(x.words().max(y.words())))?;
+    let (a, b) = (x.big(), y.big());
+    m.check_big(if subtract { &*a - &*b } else { &*a + &*b })
+}
+
+/// `x * y`.
+pub fn int_mul(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<Int> {
+    if let (Int::Small(a), Int::Small(b)) = (x, y) {
+        return match a.checked_mul(*b) {
+            Some(r) => m.small(r),
+            None => m.check_big(BigInt::from(*a) * BigInt::from(*b)),
+        };
+    }
+    if x.is_zero() || y.is_zero() {
+        return Ok(Int::Small(0));
+    }
+    // The product has at least bits(x) + bits(y) - 1 bits.
+    m.precheck_bits((x.bits() + y.bits() - 1) as f64)?;
+    m.charge(product_cost(x.words(), y.words()))?;
+    m.check_big(&*x.big() * &*y.big())
+}
+
+/// `-x`.
+pub fn int_neg(x: &Int, m: &mut Meter) -> CalcResult<Int> {
+    match x {
+        Int::Small(i) => match i.checked_neg() {
+            Some(n) => m.small(n),
+            None => m.check_big(-BigInt::from(*i)),
+        },
+        Int::Big(b) => {
+            m.charge(x.words())?;
+            Ok(Int::from(-&**b))
+        }
+    }
+}
+
+/// `~x`, which is `-(x + 1)`.
+pub fn int_invert(x: &Int, m: &mut Meter) -> CalcResult<Int> {
+    match x {
+        Int::Small(i) => m.small(!i),
+        Int::Big(b) => {
+            m.charge(addition_cost(x.words()))?;
+            m.check_big(!&**b)
+        }
+    }
+}
+
+/// The three bitwise operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bitwise {
+    And,
+    Or,
+    Xor,
+}
+
+/// `x & y`, `x | y`, `x ^ y` on two's complement, as Python defines them
+/// for ints of any size. The result is never longer than the longer
+/// operand, so it needs no size check.
+pub fn int_bitwise(op: Bitwise, x: &Int, y: &Int, m: &mut Meter) -> CalcResult<Int> {
+    if let (Int::Small(a), Int::Small(b)) = (x, y) {
+        return Ok(Int::Small(match op {
+            Bitwise::And => a & b,
+            Bitwise::Or => a | b,
+            Bitwise::Xor => a ^ b,
+        }));
+    }
+    m.charge(addition_cost(x.words().max(y.words())))?;
+    let (a, b) = (x.big(), y.big());
+    Ok(Int::from(match op {
+        Bitwise::And => &*a & &*b,
+        Bitwise::Or => &*a | &*b,
+        Bitwise::Xor => &*a ^ &*b,
+    }))
+}
+
+/// CPython's `MAX_LONG_DIGITS`: the most 30-bit digits an int may have.
+/// A left shift whose result would need more is `OverflowError: too many
+/// digits in integer`; a smaller one beyond safecalc's size limit is
+/// merely a `MemoryError` in CPython, and a limit error here.
+const MAX_LONG_DIGITS: u128 = ((i64::MAX as u128) - 24) / 4;
+
+/// `x << n` and `x >> n` (`n` already known to be an int).
+pub fn int_shift(x: &Int, n: &Int, left: bool, m: &mut Meter) -> CalcResult<Int> {
+    if n.is_negative() {
+        return Err(value_error("negative shift count"));
+    }
+    if x.is_zero() {
+        return Ok(Int::Small(0));
+    }
+    let Some(shift) = n.to_i64().map(|s| s as u64) else {
+        // A shift beyond a machine word: everything shifts out to the
+        // right; to the left, CPython's size check decides the error.
+        if !left {
+            return Ok(Int::Small(if x.is_negative() { -1 } else { 0 }));
+        }
+        return Err(huge_shift_error(x, n, m));
+    };
+    if !left {
+        if let Int::Small(a) = x {
+            return Ok(Int::Small(a >> shift.min(63)));
+        }
+        m.charge(addition_cost(x.words()))?;
+        // num-bigint's `>>` on a negative number rounds toward negative
+        // infinity, as Python's does.
+        return Ok(Int::from(&*x.big() >> shift));
+    }
+    if let Int::Small(a) = x
+        && shift < 63
+        && let Some(r) = a.checked_mul(1 << shift)
+    {
+        return m.small(r);
+    }
+    let bits = x.bits().saturating_add(shift);
+    m.precheck_bits(bits as f64 - 1.0)?;
+    m.charge(addition_cost(bits / 64 + 1))?;
+    m.check_big(&*x.big() << shift)
+}
+
+/// The error for `x << n` with `n` beyond a machine word: CPython's
+/// `divmod_shift` splits `n` into 30-bit digits (clipping an absurd count),
+/// and `_PyLong_New` refuses a result of more than `MAX_LONG_DIGITS`
+/// digits with `OverflowError`; below that it would try to allocate.
+fn huge_shift_error(x: &Int, n: &Int, m: &Meter) -> CalcError {
+    const CLIP: u128 = (i64::MAX as u128) / 4;
+    let (word_shift, rem_shift) = n.big().magnitude().div_rem(&BigUint::from(30u32));
+    let (word_shift, rem_shift) = match word_shift.to_u128() {
+        Some(w) if w < CLIP => (w, !rem_shift.is_zero()),
+        _ => (CLIP, false),
+    };
+    let old_digits = u128::from(x.bits().div_ceil(30));
+    if old_digits + word_shift + u128::from(rem_shift) > MAX_LONG_DIGITS {
+        overflow_error("too many digits in integer")
+    } else {
+        m.too_large()
+    }
+}
+
+/// Floor division and modulo of ints (`divmod`), with the fast path;
+/// `zero` is CPython's message for a zero divisor, which differs between
+/// `%` and the others.
+pub fn int_div_mod(x: &Int, y: &Int, zero: &'static str, m: &mut Meter) -> CalcResult<(Int, Int)> {
     if y.is_zero() {
-        return Err(CalcError::ZeroDivision(
-            "integer division or modulo by zero",
-        ));
+        return Err(zero_division(zero));
     }
     if let (Int::Small(a), Int::Small(b)) = (x, y) {
         // i64::MIN / -1 overflows; it falls through to the big path.
@@ -552,22 +518,26 @@ fn int_div_mod(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<(Int, Int)> {
     }
     m.charge(division_cost(x.words(), y.words()))?;
     let (q, r) = x.big().div_mod_floor(&y.big());
-    Ok((Int::from(q), Int::from(r)))
+    Ok((m.check_big(q)?, Int::from(r)))
 }
+
+/// CPython's messages for a zero divisor.
+pub const INT_DIVISION_BY_ZERO: &str = "integer division or modulo by zero";
+pub const INT_MODULO_BY_ZERO: &str = "integer modulo by zero";
 
 /// `int ** non-negative int`, refused before computing when the result
 /// would be over the digit limit (so `9**9**9**9` costs microseconds).
-fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Value> {
+pub fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Int> {
     // Bases whose powers never grow.
     match base {
-        Int::Small(0) => return Ok(Value::from(if exponent.is_zero() { 1 } else { 0 })),
-        Int::Small(1) => return Ok(Value::from(1)),
+        Int::Small(0) => return Ok(Int::Small(if exponent.is_zero() { 1 } else { 0 })),
+        Int::Small(1) => return Ok(Int::Small(1)),
         Int::Small(-1) => {
             let odd = match exponent {
                 Int::Small(e) => e % 2 != 0,
                 Int::Big(e) => e.is_odd(),
             };
-            return Ok(Value::from(if odd { -1 } else { 1 }));
+            return Ok(Int::Small(if odd { -1 } else { 1 }));
         }
         _ => {}
     }
@@ -576,10 +546,36 @@ fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Value> {
         return Err(m.too_large());
     };
     if e == 0 {
-        return Ok(Value::from(1));
+        return Ok(Int::Small(1));
     }
     // Estimate log2 of the result from log2 |base|, then refuse early.
-    let base_log2 = match base {
+    let result_bits = log2_abs(base) * f64::from(e);
+    m.precheck_bits(result_bits)?;
+    if let Int::Small(b) = base
+        && let Some(r) = b.checked_pow(e)
+    {
+        return m.small(r);
+    }
+    // Square-and-multiply costs about twice the final squaring, and only
+    // the base's odd part is multiplied (num-bigint shifts the power of
+    // two in: `2**65536` is a shift, `10**k` the squarings of `5**k`).
+    let twos = f64::from(e) * base_trailing_zeros(base) as f64;
+    let words = ((result_bits - twos) / 64.0).ceil() as u64 + 1;
+    m.charge(2 * product_cost(words, words) + (result_bits / 64.0) as u64)?;
+    m.check_big(num_traits::pow(base.big().into_owned(), e as usize))
+}
+
+/// How many times 2 divides a non-zero int.
+fn base_trailing_zeros(x: &Int) -> u64 {
+    match x {
+        Int::Small(b) => u64::from(b.trailing_zeros()),
+        Int::Big(b) => b.trailing_zeros().unwrap_or(0),
+    }
+}
+
+/// log2 |x| for a non-zero int.
+fn log2_abs(x: &Int) -> f64 {
+    match x {
         Int::Small(b) => (b.unsigned_abs() as f64).log2(),
         Int::Big(b) => {
             let bits = b.bits();
@@ -587,25 +583,52 @@ fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Value> {
             let top = (b.magnitude() >> shift).to_f64().unwrap_or(f64::MAX);
             top.log2() + shift as f64
         }
-    };
-    let result_bits = base_log2 * f64::from(e);
-    m.precheck_bits(result_bits)?;
-    if let Int::Small(b) = base
-        && let Some(r) = b.checked_pow(e)
-    {
-        return m.small(r);
     }
-    // Square-and-multiply costs about twice the final squaring.
-    let words = (result_bits / 64.0).ceil() as u64 + 1;
-    m.charge(2 * product_cost(words, words))?;
-    m.check_big(num_traits::pow(base.big().into_owned(), e as usize))
+}
+
+/// `pow(base, exponent, modulus)` on ints, with Python's modular inverse
+/// for a negative exponent. The work is charged before it is done: one
+/// modular squaring and multiplication per bit of the exponent.
+pub fn int_pow_mod(base: &Int, exponent: &Int, modulus: &Int, m: &mut Meter) -> CalcResult<Int> {
+    if modulus.is_zero() {
+        return Err(value_error("pow() 3rd argument cannot be 0"));
+    }
+    let words = modulus.words().max(1);
+    let bits = exponent.bits().max(1);
+    m.charge(bits.saturating_mul(2 * division_cost(2 * words, words)))?;
+    let n = modulus.big();
+    let n_abs = n.abs();
+    let mut base = base.big().into_owned();
+    let mut e = exponent.big().into_owned();
+    if e.is_negative() {
+        base = mod_inverse(&base, &n_abs)
+            .ok_or_else(|| value_error("base is not invertible for the given modulus"))?;
+        e = -e;
+    }
+    let mut r = base.mod_floor(&n_abs).modpow(&e, &n_abs);
+    // Python's result takes the sign of the modulus.
+    if n.is_negative() && !r.is_zero() {
+        r -= &n_abs;
+    }
+    Ok(Int::from(r))
+}
+
+/// The inverse of `a` modulo `n > 0`, if `gcd(a, n) == 1`.
+fn mod_inverse(a: &BigInt, n: &BigInt) -> Option<BigInt> {
+    let a = a.mod_floor(n);
+    let egcd = a.extended_gcd(n);
+    if !egcd.gcd.is_one() {
+        // CPython: 1 % 1 == 0 is invertible (every power is 0 mod 1).
+        return n.is_one().then(BigInt::zero);
+    }
+    Some(egcd.x.mod_floor(n))
 }
 
 /// Python's int / int: the correctly rounded quotient (CPython's
 /// `long_true_divide`), not the quotient of two rounded floats.
-fn int_true_div(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<f64> {
+pub fn int_true_div(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<f64> {
     if y.is_zero() {
-        return Err(CalcError::ZeroDivision("division by zero"));
+        return Err(zero_division("division by zero"));
     }
     const EXACT: u64 = 1 << 53;
     if let (Int::Small(a), Int::Small(b)) = (x, y)
@@ -618,9 +641,8 @@ fn int_true_div(x: &Int, y: &Int, m: &mut Meter) -> CalcResult<f64> {
     m.charge(division_cost(x.words(), y.words()))?;
     let negative = x.is_negative() != y.is_negative();
     let (a, b) = (x.big(), y.big());
-    let q = ratio_to_f64(a.magnitude(), b.magnitude()).ok_or(CalcError::Overflow(
-        "integer division result too large for a float",
-    ))?;
+    let q = ratio_to_f64(a.magnitude(), b.magnitude())
+        .ok_or_else(|| overflow_error("integer division result too large for a float"))?;
     Ok(if negative { -q } else { q })
 }
 
@@ -686,7 +708,7 @@ pub(crate) fn pow2(e: i32) -> f64 {
 
 /// CPython's `_float_div_mod`: floor quotient and modulo of floats; `y`
 /// must be non-zero.
-fn float_div_mod(x: f64, y: f64) -> (f64, f64) {
+pub fn float_div_mod(x: f64, y: f64) -> (f64, f64) {
     let mut modulo = x % y;
     let mut div = (x - modulo) / y;
     if modulo != 0.0 {
@@ -710,7 +732,7 @@ fn float_div_mod(x: f64, y: f64) -> (f64, f64) {
 }
 
 /// CPython's `float_rem`.
-fn float_mod(x: f64, y: f64) -> f64 {
+pub fn float_mod(x: f64, y: f64) -> f64 {
     let modulo = x % y;
     if modulo != 0.0 {
         if (y < 0.0) != (modulo < 0.0) {
@@ -726,77 +748,80 @@ fn is_odd_integer(x: f64) -> bool {
     x.abs() % 2.0 == 1.0
 }
 
+/// What `float ** float` gives: a float, or "ask complex", which is what
+/// CPython's `float_pow` does for a negative base and a fractional
+/// exponent (`(-8)**(1/3)` is a complex number).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FloatPow {
+    Real(f64),
+    Complex,
+}
+
 /// CPython's `float_pow`, special cases and all; an overflow is an error
-/// (`10.0**400`), and a negative base to a fractional power, which Python
-/// answers with a complex number, is [`CalcError::ComplexResult`].
-pub fn float_pow(mut x: f64, y: f64) -> CalcResult<f64> {
+/// (`10.0**400`).
+pub fn float_pow(mut x: f64, y: f64) -> CalcResult<FloatPow> {
+    use FloatPow::Real;
     if y == 0.0 {
-        return Ok(1.0);
+        return Ok(Real(1.0));
     }
     if x.is_nan() {
-        return Ok(x);
+        return Ok(Real(x));
     }
     if y.is_nan() {
-        return Ok(if x == 1.0 { 1.0 } else { y });
+        return Ok(Real(if x == 1.0 { 1.0 } else { y }));
     }
     if y.is_infinite() {
         let ax = x.abs();
-        return Ok(if ax == 1.0 {
+        return Ok(Real(if ax == 1.0 {
             1.0
         } else if (y > 0.0) == (ax > 1.0) {
             y.abs()
         } else {
             0.0
-        });
+        }));
     }
     if x.is_infinite() {
         let odd = is_odd_integer(y);
-        return Ok(if y > 0.0 {
+        return Ok(Real(if y > 0.0 {
             if odd { x } else { x.abs() }
         } else if odd {
             0.0f64.copysign(x)
         } else {
             0.0
-        });
+        }));
     }
     if x == 0.0 {
         if y < 0.0 {
-            return Err(CalcError::ZeroDivision(
-                "0.0 cannot be raised to a negative power",
-            ));
+            return Err(zero_division("0.0 cannot be raised to a negative power"));
         }
-        return Ok(if is_odd_integer(y) { x } else { 0.0 });
+        return Ok(Real(if is_odd_integer(y) { x } else { 0.0 }));
     }
     let mut negate = false;
     if x < 0.0 {
         if y != y.floor() {
-            return Err(CalcError::ComplexResult);
+            return Ok(FloatPow::Complex);
         }
         x = -x;
         negate = is_odd_integer(y);
     }
     if x == 1.0 {
-        return Ok(if negate { -1.0 } else { 1.0 });
+        return Ok(Real(if negate { -1.0 } else { 1.0 }));
     }
     let r = x.powf(y);
     if r.is_infinite() {
-        return Err(CalcError::Overflow("(34, 'Numerical result out of range')"));
+        return Err(overflow_error("(34, 'Numerical result out of range')"));
     }
-    Ok(if negate { -r } else { r })
+    Ok(Real(if negate { -r } else { r }))
 }
 
 /// The exact integer value of a finite float (Python's `int(x)` after
 /// `floor`/`ceil`/`round`); errors as CPython gives them for inf and NaN.
 pub fn float_to_int(x: f64, m: &Meter) -> CalcResult<Int> {
     if x.is_nan() {
-        return Err(CalcError::InvalidValue(
-            "cannot convert float NaN to integer".into(),
-        ));
+        return Err(value_error("cannot convert float NaN to integer"));
     }
     if x.is_infinite() {
-        return Err(CalcError::Overflow(
-            "cannot convert float infinity to integer",
-        ));
+        return Err(overflow_error("cannot convert float infinity to integer"));
     }
     if x.abs() < 9.2e18 {
         return Ok(Int::Small(x as i64));
@@ -840,53 +865,30 @@ pub(crate) fn signed(negative: bool, magnitude: BigUint) -> BigInt {
 mod tests {
     use super::*;
 
-    fn m() -> Meter {
-        Meter::new(&Limits::default())
+    fn m() -> Meter<'static> {
+        Meter::new(&Limits::DEFAULT)
     }
 
-    fn int(i: i64) -> Value {
-        Value::from(i)
-    }
-
-    #[test]
-    fn repr_is_display() {
-        let big = add(&int(i64::MAX), &int(1), &mut m()).unwrap();
-        let values = [
-            int(0),
-            int(-7),
-            int(i64::MIN),
-            big,
-            Value::Float(0.1),
-            Value::Float(-0.0),
-            Value::Float(1e16),
-            Value::Float(f64::INFINITY),
-            Value::Float(f64::NAN),
-        ];
-        for v in values {
-            assert_eq!(v.repr(), v.to_string(), "{v:?}");
-            let mut reused = String::from("1+2");
-            reused.clear();
-            v.write_repr(&mut reused);
-            assert_eq!(reused, v.to_string(), "{v:?}");
-        }
+    fn small(i: i64) -> Int {
+        Int::Small(i)
     }
 
     #[test]
     fn small_ints_promote_on_overflow() {
-        let r = add(&int(i64::MAX), &int(1), &mut m()).unwrap();
+        let r = int_add_sub(&small(i64::MAX), &small(1), false, &mut m()).unwrap();
         assert_eq!(r.to_string(), "9223372036854775808");
-        let r = mul(&int(i64::MIN), &int(-1), &mut m()).unwrap();
+        let r = int_mul(&small(i64::MIN), &small(-1), &mut m()).unwrap();
         assert_eq!(r.to_string(), "9223372036854775808");
-        let r = neg(&int(i64::MIN), &mut m()).unwrap();
+        let r = int_neg(&small(i64::MIN), &mut m()).unwrap();
         assert_eq!(r.to_string(), "9223372036854775808");
     }
 
     #[test]
     fn min_div_minus_one_does_not_overflow() {
-        let r = floor_div(&int(i64::MIN), &int(-1), &mut m()).unwrap();
-        assert_eq!(r.to_string(), "9223372036854775808");
-        let r = modulo(&int(i64::MIN), &int(-1), &mut m()).unwrap();
-        assert_eq!(r.to_string(), "0");
+        let (q, r) =
+            int_div_mod(&small(i64::MIN), &small(-1), INT_DIVISION_BY_ZERO, &mut m()).unwrap();
+        assert_eq!(q.to_string(), "9223372036854775808");
+        assert_eq!(r, small(0));
     }
 
     #[test]
@@ -898,8 +900,8 @@ mod tests {
             (-7, -2, 3, -1),
         ];
         for (a, b, q, r) in cases {
-            assert_eq!(floor_div(&int(a), &int(b), &mut m()).unwrap(), int(q));
-            assert_eq!(modulo(&int(a), &int(b), &mut m()).unwrap(), int(r));
+            let got = int_div_mod(&small(a), &small(b), INT_DIVISION_BY_ZERO, &mut m()).unwrap();
+            assert_eq!(got, (small(q), small(r)));
         }
         assert_eq!(float_div_mod(-7.0, 2.0), (-4.0, 1.0));
         assert_eq!(float_mod(7.0, -2.0), -1.0);
@@ -909,9 +911,8 @@ mod tests {
     #[test]
     fn true_division_of_big_ints_is_correctly_rounded() {
         // 2**60+1 / 3 needs the exact algorithm.
-        let a = Value::Int(Int::Small((1 << 60) + 1));
-        let r = true_div(&a, &int(3), &mut m()).unwrap();
-        assert_eq!(r.to_string(), "3.843071682022823e+17");
+        let r = int_true_div(&small((1 << 60) + 1), &small(3), &mut m()).unwrap();
+        assert_eq!(r, 3.843071682022823e17);
         let r = ratio_to_f64(&BigUint::from(1u32), &(BigUint::from(1u32) << 1075u32));
         assert_eq!(r, Some(0.0)); // exactly half the smallest subnormal: ties to even
         let r = ratio_to_f64(&BigUint::from(3u32), &(BigUint::from(1u32) << 1076u32));
@@ -921,31 +922,84 @@ mod tests {
     #[test]
     fn power_limits_are_checked_before_computing() {
         let mut meter = m();
-        let err = pow(&int(9), &int(387_420_489), &mut meter).unwrap_err();
-        assert!(matches!(err, CalcError::IntTooLarge { max: 4300 }));
+        let err = int_pow(&small(9), &small(387_420_489), &mut meter).unwrap_err();
+        assert!(matches!(err, CalcError::IntTooLarge { max: 100_000 }));
         assert!(meter.used() < 10);
-        assert!(pow(&int(10), &int(4299), &mut m()).is_ok());
-        assert!(pow(&int(10), &int(4300), &mut m()).is_err());
+        let narrow = Limits {
+            max_int_digits: 4300,
+            ..Limits::DEFAULT
+        };
+        assert!(int_pow(&small(10), &small(4299), &mut Meter::new(&narrow)).is_ok());
+        assert!(int_pow(&small(10), &small(4300), &mut Meter::new(&narrow)).is_err());
+    }
+
+    #[test]
+    fn shifts_follow_python() {
+        let shift = |x: i64, n: i64, left: bool| int_shift(&small(x), &small(n), left, &mut m());
+        assert_eq!(shift(1, 10, true).unwrap(), small(1024));
+        assert_eq!(shift(-1, 100, false).unwrap(), small(-1));
+        assert_eq!(shift(-5, 1, false).unwrap(), small(-3));
+        assert_eq!(
+            shift(1, 64, true).unwrap().to_string(),
+            "18446744073709551616"
+        );
+        assert!(matches!(shift(1, -1, true), Err(CalcError::Value(_))));
+        assert!(matches!(
+            shift(1, 1_000_000_000, true),
+            Err(CalcError::IntTooLarge { .. })
+        ));
+        let huge = Int::from(num_traits::pow(BigInt::from(10), 100));
+        assert!(matches!(
+            int_shift(&small(1), &huge, true, &mut m()),
+            Err(CalcError::Overflow(_))
+        ));
+        assert_eq!(
+            int_shift(&small(-7), &huge, false, &mut m()).unwrap(),
+            small(-1)
+        );
+        assert_eq!(
+            int_shift(&small(0), &huge, true, &mut m()).unwrap(),
+            small(0)
+        );
+    }
+
+    #[test]
+    fn modular_powers_and_inverses() {
+        let pm = |a: i64, b: i64, n: i64| int_pow_mod(&small(a), &small(b), &small(n), &mut m());
+        assert_eq!(pm(2, 100, 97).unwrap(), small(2i64.pow(100 % 96) % 97));
+        assert_eq!(pm(38, -1, 97).unwrap(), small(23));
+        assert_eq!(pm(3, 4, -5).unwrap(), small(-4));
+        assert!(matches!(pm(0, -1, 7), Err(CalcError::Value(_))));
+        assert!(matches!(pm(2, 3, 0), Err(CalcError::Value(_))));
+        assert_eq!(pm(5, -1, 1).unwrap(), small(0));
     }
 
     #[test]
     fn float_pow_special_cases() {
-        assert_eq!(float_pow(0.0, 0.0).unwrap(), 1.0);
-        assert!(float_pow(-8.0, 1.0 / 3.0).is_err());
+        assert_eq!(float_pow(0.0, 0.0).unwrap(), FloatPow::Real(1.0));
+        assert_eq!(float_pow(-8.0, 1.0 / 3.0).unwrap(), FloatPow::Complex);
         assert!(matches!(
             float_pow(10.0, 400.0),
             Err(CalcError::Overflow(_))
         ));
-        assert_eq!(float_pow(-1.0, f64::INFINITY).unwrap(), 1.0);
-        assert_eq!(float_pow(-2.0, 3.0).unwrap(), -8.0);
+        assert_eq!(float_pow(-1.0, f64::INFINITY).unwrap(), FloatPow::Real(1.0));
+        assert_eq!(float_pow(-2.0, 3.0).unwrap(), FloatPow::Real(-8.0));
     }
 
     #[test]
     fn int_float_comparison_is_exact() {
-        let big = Value::Int(Int::Small((1 << 53) + 1));
-        let f = Value::Float((1u64 << 53) as f64);
-        assert!(f.less_than(&big));
-        assert!(!big.less_than(&f));
-        assert!(!Value::Float(f64::NAN).less_than(&int(1)));
+        let big = small((1 << 53) + 1);
+        assert_eq!(big.cmp_f64((1u64 << 53) as f64), Some(Ordering::Greater));
+        assert_eq!(small(1).cmp_f64(f64::NAN), None);
+    }
+
+    #[test]
+    fn the_digit_boundary_is_exact() {
+        let ten_pow = |n: usize| Int::from(num_traits::pow(BigInt::from(10), n));
+        assert!(at_least_pow10(&ten_pow(4300), 4300));
+        let below = int_add_sub(&ten_pow(4300), &small(1), true, &mut m()).unwrap();
+        assert!(!at_least_pow10(&below, 4300));
+        assert!(!at_least_pow10(&small(i64::MAX), 19));
+        assert!(at_least_pow10(&small(i64::MAX), 18));
     }
 }

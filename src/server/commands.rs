@@ -7,8 +7,6 @@
 //! mistakes as a [`CommandError`], which the session turns into an
 //! `error: ...` line.
 
-use std::fmt::Write as _;
-
 use thiserror::Error;
 
 use crate::calc;
@@ -417,32 +415,7 @@ fn usage_line(command: &Command, width: usize) -> String {
 
 /// The calculator part of `/help`, from the calculator's own tables.
 fn calc_help(out: &mut Vec<Action>) {
-    out.push(Action::Send(format!("operators: {}", calc::OPERATORS_HELP)));
-    let functions = calc::functions();
-    if !functions.is_empty() {
-        out.push(Action::Send("functions:".into()));
-        let shown = |f: &calc::Builtin| {
-            if f.signature.is_empty() {
-                f.name
-            } else {
-                f.signature
-            }
-        };
-        let width = functions.iter().map(|f| shown(f).len()).max().unwrap_or(0);
-        for function in functions {
-            let mut line = String::new();
-            let _ = write!(line, "  {:width$}  {}", shown(function), function.help);
-            out.push(Action::Send(line.trim_end().to_string()));
-        }
-    }
-    out.push(Action::Send(format!(
-        "constants: {}",
-        calc::CONSTANTS
-            .iter()
-            .map(|c| c.name)
-            .collect::<Vec<_>>()
-            .join(" ")
-    )));
+    out.extend(calc::help().into_iter().map(Action::Send));
 }
 
 fn stats_command(

@@ -16,7 +16,7 @@ use super::accounts::AccountsConfig;
 use super::chat::ChatConfig;
 use super::store::StoreLocation;
 use super::tls::CertificateFiles;
-use crate::calc::Limits;
+use crate::calc::{Caret, Limits};
 
 /// Everything a running server needs to know.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +111,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_work,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_work: u64,
+
+    /// Read `^` as Python's bitwise xor (with xor's precedence), so that
+    /// Python can be pasted unchanged; by default `^` is a power, as on
+    /// calculators (`2^10` is 1024).
+    #[arg(long)]
+    pub python_caret: bool,
 
     /// Chat messages (and nick and room changes) per second per user, with
     /// a burst of five seconds' worth; excess gets `error: slow down`.
@@ -216,6 +222,11 @@ impl ServeArgs {
                 max_depth: self.max_depth,
                 max_int_digits: self.max_int_digits,
                 max_work: self.max_work,
+                caret: if self.python_caret {
+                    Caret::Xor
+                } else {
+                    Caret::Power
+                },
                 ..Limits::DEFAULT
             },
             chat: ChatConfig {
@@ -365,6 +376,20 @@ mod tests {
         ] {
             assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn python_caret_makes_caret_xor() {
+        let caret = |args: &[&str]| {
+            Cli::try_parse_from(args)
+                .unwrap()
+                .serve
+                .config()
+                .limits
+                .caret
+        };
+        assert_eq!(caret(&["safecalc"]), Caret::Power);
+        assert_eq!(caret(&["safecalc", "--python-caret"]), Caret::Xor);
     }
 
     #[test]
