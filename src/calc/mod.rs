@@ -341,7 +341,7 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("|", "bitwise or"),
     (
         "^",
-        "power (as on calculators); bitwise xor with --python-caret",
+        "bitwise xor, with --python-caret only (by default ^ is a power, see **)",
     ),
     ("&", "bitwise and"),
     ("<< >>", "shifts"),
@@ -353,7 +353,7 @@ pub const OPERATORS: &[(&str, &str)] = &[
     ("+x -x ~x", "unary plus, minus, bitwise not"),
     (
         "** (and ^)",
-        "power, right-associative: -2**2 is -4, 2**3**2 is 512",
+        "power, right-associative: -2**2 is -4, 2**3**2 is 512; 2^10 is 1024",
     ),
     (
         "f(x) x[i] x[a:b:c] x.attr",
