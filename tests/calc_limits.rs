@@ -439,6 +439,45 @@ fn sequences_are_bounded_before_they_are_built() {
     assert_eq!(calc::eval("bin(10**3000)").unwrap().to_string().len(), 9970);
 }
 
+/// Repeating an empty sequence costs nothing however large the count (a
+/// fuzzing finding: `[]*1*1141414144` took seconds, and `[] * 2**62` would
+/// never have ended, looping over empty copies). The thread and its
+/// generous deadline only turn such a hang into a failure.
+#[test]
+fn empty_sequences_repeat_at_once() {
+    let (done, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let stingy = Limits {
+            max_work: 1000,
+            ..Limits::DEFAULT
+        };
+        let results: Vec<String> = [
+            "[] * 2**62",
+            "() * 2**62",
+            "2**62 * [] + [1]",
+            "[] * -2**62",
+        ]
+        .iter()
+        .map(|text| match calc::eval_with_limits(text, &stingy) {
+            Ok(value) => value.to_string(),
+            Err(e) => format!("error: {e}"),
+        })
+        .collect();
+        let _ = done.send(results);
+    });
+    let results = answer
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("repeating an empty sequence did not end within a minute");
+    assert_eq!(results, ["[]", "()", "[1]", "[]"]);
+    // Past a machine word the count is CPython's OverflowError, as for any
+    // sequence.
+    let error = calc::eval("[] * 2**63").unwrap_err();
+    assert_eq!(
+        error.python_message().as_deref(),
+        Some("cannot fit 'int' into an index-sized integer")
+    );
+}
+
 /// A result is printed only if its text fits, which is decided without
 /// building it past the limit (sharing makes a value cheap to hold but
 /// not to print).

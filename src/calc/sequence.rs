@@ -344,8 +344,13 @@ pub fn repeat(seq: &Value, n: &Int, meter: &mut Meter) -> CalcResult<Value> {
             meter.charge(copy_cost(seq.items().unwrap_or(&[]), total))?;
             let items = seq.items().unwrap_or(&[]);
             let mut out = Vec::with_capacity(total);
-            for _ in 0..n {
-                out.extend_from_slice(items);
+            // The count is bounded by the length limit only when there is
+            // something to repeat: `[] * 10**18` is `[]` at once, not a
+            // loop of 10**18 empty copies.
+            if !items.is_empty() {
+                for _ in 0..n {
+                    out.extend_from_slice(items);
+                }
             }
             same_kind(seq, out, meter)
         }
