@@ -357,7 +357,7 @@ impl Handshakes {
 }
 
 /// A TLS client's TCP stream, which holds one of the listener's computing
-/// slots ([`Handshakes`]) only while its handshake has input to process.
+/// slots (`Handshakes`) only while its handshake has input to process.
 ///
 /// rustls computes (the key exchange, the signature) right after a read
 /// has handed it the client's bytes, then writes its answer and reads
@@ -368,7 +368,7 @@ impl Handshakes {
 /// nothing, therefore holds no slot while it stalls, and what the bound
 /// limits is the number of handshakes computing at once.
 ///
-/// Once the handshake is done ([`Self::handshake_done`]) the stream is a
+/// Once the handshake is done (`SlotStream::handshake_done`) the stream is a
 /// plain pass-through: reads never wait for a slot again.
 pub struct SlotStream {
     inner: TcpStream,
