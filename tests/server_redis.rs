@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use redis_support::{Client, Instance, Redis, TempDir};
+use redis_support::{Client, Instance, Redis, Relay, TempDir};
 
 /// The notice every chatting member gets once when Redis goes away.
 const UNAVAILABLE: &str = "-- chat is unavailable: this server lost the shared chat, so chat commands and lines are refused until it is back (calc and echo still work)";
@@ -402,6 +402,83 @@ fn redis_stopped_and_restarted_refuses_chat_meanwhile_and_keeps_everything() {
     assert_eq!(bob.ask("/who"), "-- #o (2): ann bob");
     bob.send("after the outage");
     ann.expect("<bob> after the outage");
+}
+
+#[test]
+fn lines_said_while_one_instance_was_cut_off_reach_its_members_when_it_is_back() {
+    let redis = Redis::start("replay");
+    let relay = Relay::start(redis.port);
+    let a = Instance::start("a", &redis.url());
+    let b = Instance::start("b", &relay.url());
+    // #quiet: nothing is said there before the cut. #busy: something is.
+    let mut members = Vec::new();
+    for (instance, nick, room) in [
+        (&a, "ann", "#quiet"),
+        (&a, "amy", "#quiet"),
+        (&b, "bob", "#quiet"),
+        (&a, "cid", "#busy"),
+        (&a, "cat", "#busy"),
+        (&b, "dee", "#busy"),
+        (&b, "bea", "#quiet"),
+    ] {
+        let mut client = instance.client();
+        assert_eq!(
+            client.ask(&format!("/nick {nick}")),
+            format!("-- you are now {nick}")
+        );
+        client.enter(room);
+        members.push(client);
+    }
+    let [ann, amy, bob, cid, cat, dee, bea] = &mut members[..] else {
+        unreachable!()
+    };
+    amy.expect("-- bob joined #quiet");
+    amy.expect("-- bea joined #quiet");
+    cat.expect("-- dee joined #busy");
+    cid.send("before the cut");
+    dee.expect("<cid> before the cut");
+
+    // Only b loses Redis; a's members go on talking.
+    relay.cut();
+    bob.expect(UNAVAILABLE);
+    dee.expect(UNAVAILABLE);
+    bea.send("/quit");
+    bea.expect("bye");
+    for line in ["said while b was cut off", "twice"] {
+        ann.send(line);
+    }
+    cid.send("also during the cut");
+    amy.expect("<ann> twice");
+    cat.expect("<cid> also during the cut");
+
+    // Back: what b's members missed comes first, once, in order.
+    relay.restore();
+    bob.expect("-- chat is back");
+    dee.expect("-- chat is back");
+    ann.send("after the cut");
+    cid.send("after the cut");
+    let said = |lines: Vec<String>| -> Vec<String> {
+        lines.into_iter().filter(|l| l.starts_with('<')).collect()
+    };
+    assert_eq!(
+        said(bob.expect("<ann> after the cut")),
+        ["<ann> said while b was cut off", "<ann> twice"]
+    );
+    assert_eq!(
+        said(dee.expect("<cid> after the cut")),
+        ["<cid> also during the cut"]
+    );
+    // Who left meanwhile is announced (by b once back, or by a if b
+    // was cut off longer than the presence TTL).
+    let (left, _) = amy.until(|l| l.starts_with("-- bea left #quiet"));
+    assert!(
+        left == "-- bea left #quiet (while the chat was unavailable)"
+            || left == "-- bea left #quiet (its server stopped answering)",
+        "{left}"
+    );
+    // And nothing twice afterwards.
+    assert_eq!(said(bob.drain("end")), Vec::<String>::new());
+    assert_eq!(said(dee.drain("end")), Vec::<String>::new());
 }
 
 #[test]

@@ -449,3 +449,85 @@ impl Client {
         self.expect(mark)
     }
 }
+
+/// A TCP relay to a Redis that can cut off whoever goes through it: the
+/// instance behind it loses Redis while the others keep it.
+pub struct Relay {
+    pub port: u16,
+    state: std::sync::Arc<std::sync::Mutex<RelayState>>,
+}
+
+struct RelayState {
+    open: bool,
+    stopped: bool,
+    /// Both ends of every relayed connection, to shut them at a cut.
+    streams: Vec<TcpStream>,
+}
+
+impl Relay {
+    /// Relays a free loopback port to `target_port`.
+    pub fn start(target_port: u16) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
+        let port = listener.local_addr().expect("relay address").port();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(RelayState {
+            open: true,
+            stopped: false,
+            streams: Vec::new(),
+        }));
+        let shared = std::sync::Arc::clone(&state);
+        std::thread::spawn(move || {
+            for incoming in listener.incoming() {
+                let Ok(client) = incoming else { continue };
+                let mut state = shared.lock().expect("relay state");
+                if state.stopped {
+                    return;
+                }
+                if !state.open {
+                    continue; // dropped: the connection is refused
+                }
+                let Ok(upstream) = TcpStream::connect(("127.0.0.1", target_port)) else {
+                    continue;
+                };
+                for (from, to) in [(&client, &upstream), (&upstream, &client)] {
+                    let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else {
+                        continue;
+                    };
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+                state.streams.push(client);
+                state.streams.push(upstream);
+            }
+        });
+        Relay { port, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Shuts every relayed connection and refuses new ones.
+    pub fn cut(&self) {
+        let mut state = self.state.lock().expect("relay state");
+        state.open = false;
+        for stream in state.streams.drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Relays again.
+    pub fn restore(&self) {
+        self.state.lock().expect("relay state").open = true;
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.cut();
+        self.state.lock().expect("relay state").stopped = true;
+        // Wakes the accepting thread so that it sees `stopped`.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}

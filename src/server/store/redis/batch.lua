@@ -416,33 +416,55 @@ end
 -- (re)connection. Members come as "id US nick US folded US room US
 -- claimed" joined by RS. A previous process of the same name (a crash,
 -- then a restart) is taken out first, its members announced as gone; a
--- live process of the same name is a clash (refused: 'clash'). If this
--- process was missing (reaped while cut off, or Redis lost its data),
--- its chatting members are announced again. Replies { 'ok', ids of
--- members whose claimed nick someone else holds now... }.
+-- live process of the same name is a clash (refused: 'clash'). After a
+-- reconnection of this process, what changed while it was cut off is
+-- announced (who left, joined or changed nick meanwhile); if it was
+-- missing (reaped while cut off, or Redis lost its data), all its
+-- chatting members are announced again. Replies { 'ok', ids of members
+-- whose claimed nick someone else holds now... }.
 ops.Y = function(a)
     local epoch, first = a[1], a[2] == '1'
     local stored = redis.call('GET', epoch_key(I))
-    local returning = false
+    -- What Redis had of this process's members: id -> { room, nick }
+    -- (nil: announce every chatting member as joining).
+    local before = nil
     if stored and stored ~= epoch then
         if alive(I) then return { 'clash' } end
         reap(I, ' (its server restarted)')
+        before = {}
     elseif stored then
+        before = {}
+        for _, room in ipairs(redis.call('HKEYS', rooms_key(I))) do
+            local here = redis.call('HGETALL', members_key(I, room))
+            for i = 1, #here, 2 do before[here[i]] = { room, here[i + 1] } end
+        end
         reap(I, nil)
-    else
-        returning = not first
+    elseif first then
+        before = {}
     end
+    local meanwhile = ' (while the chat was unavailable)'
     local lost = { 'ok' }
     local prefix = I .. '/'
     for _, record in ipairs(split(a[3], RS)) do
         local m = split(record, US)
         local id, nick, folded, room, claimed = m[1], m[2], m[3], m[4], m[5]
+        local was = before and before[id]
+        if before then before[id] = nil end
+        if was and was[1] ~= room then
+            announce(was[1], '0', '-- ' .. was[2] .. ' left ' .. was[1] .. meanwhile)
+        end
         if room ~= '' then
             redis.call('HSET', members_key(I, room), id, nick)
             incr(rooms_key(I), room, 1)
             incr(nicks_key(I), folded, 1)
             redis.call('SADD', key('rooms'), room)
-            if returning then announce(room, id, '-- ' .. nick .. ' joined ' .. room) end
+            if not was or was[1] ~= room then
+                if before == nil or stored then
+                    announce(room, id, '-- ' .. nick .. ' joined ' .. room)
+                end
+            elseif was[2] ~= nick then
+                announce(room, id, '-- ' .. was[2] .. ' is now known as ' .. nick)
+            end
         end
         if claimed == '1' then
             local current = redis.call('GET', nick_key(folded))
@@ -454,6 +476,11 @@ ops.Y = function(a)
                 redis.call('SET', nick_key(folded), prefix .. id, 'PX', KEY_TTL)
                 redis.call('SADD', claims_key(I), folded)
             end
+        end
+    end
+    if before and stored == epoch then
+        for _, was in pairs(before) do
+            announce(was[1], '0', '-- ' .. was[2] .. ' left ' .. was[1] .. meanwhile)
         end
     end
     redis.call('SET', epoch_key(I), epoch)

@@ -17,24 +17,37 @@
 //!    100 ms to 5 s (with jitter, so that instances cut off together do not
 //!    come back in step).
 //!
+//! Pub/sub delivers at most once: what other instances published while
+//! this one's subscription was down never reaches it. So the subscriber
+//! remembers how far it delivered each room's stream, and after a
+//! reconnection it first replays, for the rooms its members are in, the
+//! lines the stream has after that point (then skips them when they also
+//! come live). A room that had no line delivered here yet starts from the
+//! moment the lost subscription began (Redis's `TIME` then): every line of
+//! it after that would have come live. If the gap is too long, or the
+//! stream was trimmed past that point, nothing is replayed and the room is
+//! told so (never a partial replay, as Centrifugo does).
+//!
 //! The redis crate's `ConnectionManager` reconnects by itself, but behind
 //! the caller's back; here a reconnection must resubscribe, resync and tell
 //! the members, in that order, so the cycle is written out.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use redis::AsyncConnectionConfig;
 use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
+use redis::{AsyncConnectionConfig, Value};
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
-use super::wire::Message;
+use super::wire::{Message, StreamId};
 use super::writer::{Op, Resynced};
-use super::{Inner, lock, redacted};
+use super::{Inner, lock, redacted, stream_entries, text};
+use crate::server::chat::RoomName;
 use crate::server::store::{Committed, Outage, RoomLine};
 
 /// The first pause after a failed connection; it doubles up to
@@ -54,6 +67,47 @@ const MAX_DELIVERY_BATCH: usize = 256;
 
 /// How often the histories are trimmed by age.
 const PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The most lines replayed per room after a reconnection; a longer gap
+/// is announced instead.
+const MAX_REPLAY: usize = 1000;
+
+/// Rooms whose delivery point is remembered, at most (past it the marks
+/// are folded into [`Watermarks::floor`]).
+const MAX_WATERMARKS: usize = 10_000;
+
+/// How far this instance has delivered the rooms' streams (see the
+/// [module docs](self)).
+#[derive(Default)]
+pub(super) struct Watermarks {
+    /// The last line delivered, per room.
+    rooms: HashMap<RoomName, StreamId>,
+    /// Every line up to this one came live, or came before the
+    /// subscription: where a room without a mark of its own starts.
+    floor: Option<StreamId>,
+}
+
+impl Watermarks {
+    fn start(&self, room: &RoomName) -> Option<StreamId> {
+        self.rooms.get(room).copied().or(self.floor)
+    }
+
+    fn raise_floor(&mut self, to: StreamId) {
+        self.floor = Some(self.floor.map_or(to, |floor| floor.max(to)));
+    }
+
+    /// Forgets the rooms' marks when there are too many, keeping their
+    /// highest as the floor (a replay may then repeat nothing: lines
+    /// come live in stream-id order).
+    fn bound(&mut self) {
+        if self.rooms.len() > MAX_WATERMARKS {
+            if let Some(&highest) = self.rooms.values().max() {
+                self.raise_floor(highest);
+            }
+            self.rooms.clear();
+        }
+    }
+}
 
 /// The state of the link, shared by the store, the writer and the cycle.
 #[derive(Clone)]
@@ -180,13 +234,14 @@ async fn cycles(inner: &Arc<Inner>) {
         };
         let broken = inner.link.install(generation, connection);
         inner.fetch_guests_if_low();
-        match resync(inner, first).await {
-            Some(Resynced::Done { lost }) => {
+        let rooms = match resync(inner, first).await {
+            Some((Resynced::Done { lost }, here)) => {
                 for id in lost {
                     inner.feed.nick_lost(id);
                 }
+                here
             }
-            Some(Resynced::Clash) => {
+            Some((Resynced::Clash, _)) => {
                 error!(
                     instance = %instance,
                     "another safecalc is serving under the instance name {instance:?} in this Redis; \
@@ -202,7 +257,8 @@ async fn cycles(inner: &Arc<Inner>) {
                 pause(&mut backoff).await;
                 continue;
             }
-        }
+        };
+        let replay = (!first).then_some(rooms);
         first = false;
         backoff = FIRST_BACKOFF;
         inner.link.set_available(true);
@@ -213,7 +269,7 @@ async fn cycles(inner: &Arc<Inner>) {
             info!(redis = %target, instance = %instance, "connected to Redis; the chat is shared");
         }
         tokio::select! {
-            () = subscribe(inner, stream) => {
+            () = subscribe(inner, stream, replay) => {
                 warn!(redis = %target, "the subscription to Redis ended; chat is unavailable until it is back");
             }
             () = heartbeat(inner, sink) => {
@@ -276,11 +332,16 @@ async fn connect(
     Ok((connection, sink, stream))
 }
 
-/// Rewrites this instance's presence; `None` if it failed.
-async fn resync(inner: &Inner, first: bool) -> Option<Resynced> {
+/// Rewrites this instance's presence; with the rooms its members are in,
+/// or `None` if it failed.
+async fn resync(inner: &Inner, first: bool) -> Option<(Resynced, Vec<RoomName>)> {
     let (tx, rx) = oneshot::channel();
     let mut reply = Some(tx);
+    let mut rooms = Vec::new();
     inner.feed.presence_snapshot(&mut |members| {
+        rooms = members.iter().filter_map(|m| m.room.clone()).collect();
+        rooms.sort();
+        rooms.dedup();
         // Under the hub's lock: every presence change from now on is
         // queued after this snapshot.
         inner.link.set_accepting(true);
@@ -293,13 +354,133 @@ async fn resync(inner: &Inner, first: bool) -> Option<Resynced> {
         }
     });
     match tokio::time::timeout(RESPONSE_TIMEOUT * 2, rx).await {
-        Ok(Ok(Ok(resynced))) => Some(resynced),
+        Ok(Ok(Ok(resynced))) => Some((resynced, rooms)),
         _ => None,
     }
 }
 
-/// Hands what the subscription brings to the hub, until it ends.
-async fn subscribe(inner: &Inner, mut stream: PubSubStream) {
+/// Replays to this instance's members what they missed in `rooms` while
+/// the subscription was down (see the [module docs](self)).
+async fn replay(inner: &Inner, rooms: &[RoomName]) {
+    let Some((generation, mut connection)) = inner.link.connection() else {
+        return;
+    };
+    for room in rooms {
+        let Some(mark) = lock(&inner.delivered_up_to).start(room) else {
+            continue;
+        };
+        let key = inner.key(&format!("h:{room}"));
+        let missed = redis::cmd("XRANGE")
+            .arg(&key)
+            .arg(format!("({}-{}", mark.millis, mark.seq))
+            .arg("+")
+            .arg("COUNT")
+            .arg(MAX_REPLAY + 1)
+            .query_async::<Value>(&mut connection)
+            .await;
+        let Ok(missed) = missed else {
+            inner.link.broken(generation);
+            return;
+        };
+        let Some(missed) = stream_entries(missed) else {
+            warn!(room = %room, "a room's history could not be read; nothing replayed");
+            continue;
+        };
+        if missed.is_empty() {
+            continue;
+        }
+        // Lines after the mark trimmed away (by length or age) would make
+        // the replay partial.
+        let info = redis::cmd("XINFO")
+            .arg("STREAM")
+            .arg(&key)
+            .query_async::<Value>(&mut connection)
+            .await;
+        let Ok(info) = info else {
+            inner.link.broken(generation);
+            return;
+        };
+        let trimmed = last_deleted(info).is_none_or(|deleted| deleted > mark);
+        if trimmed || missed.len() > MAX_REPLAY {
+            let line = format!(
+                "-- more was said in {room} while this server was cut off from the chat than can be replayed; /history shows the last lines"
+            );
+            inner.feed.announce(room, None, &line.into());
+            continue;
+        }
+        let mut up_to = mark;
+        let lines: Vec<Committed> = missed
+            .into_iter()
+            .map(|(id, text)| {
+                up_to = id;
+                Committed {
+                    id: id.number(),
+                    time: id.unix_seconds(),
+                    line: RoomLine {
+                        room: room.clone(),
+                        origin: 0,
+                        nick: String::new(),
+                        account: None,
+                        text: text.into(),
+                    },
+                }
+            })
+            .collect();
+        inner.feed.deliver(&lines);
+        lock(&inner.delivered_up_to)
+            .rooms
+            .insert(room.clone(), up_to);
+    }
+}
+
+/// The `max-deleted-entry-id` of an `XINFO STREAM` reply: the last line
+/// trimmed away (`0-0` if none); `None` if the reply has none.
+fn last_deleted(info: Value) -> Option<StreamId> {
+    let pairs: Vec<(Value, Value)> = match info {
+        Value::Map(pairs) => pairs,
+        Value::Array(flat) => {
+            let mut flat = flat.into_iter();
+            std::iter::from_fn(|| Some((flat.next()?, flat.next()?))).collect()
+        }
+        _ => return None,
+    };
+    pairs.into_iter().find_map(|(name, value)| {
+        (text(name).as_deref() == Some("max-deleted-entry-id"))
+            .then(|| StreamId::parse(&text(value)?))
+            .flatten()
+    })
+}
+
+/// Redis's clock now, as the stream id just below it: every line added
+/// from now on comes after it.
+async fn redis_now(inner: &Inner) -> Option<StreamId> {
+    let (generation, mut connection) = inner.link.connection()?;
+    match redis::cmd("TIME")
+        .query_async::<(u64, u64)>(&mut connection)
+        .await
+    {
+        Ok((seconds, micros)) => Some(StreamId {
+            millis: (seconds * 1000 + micros / 1000).saturating_sub(1),
+            seq: u64::MAX,
+        }),
+        Err(_) => {
+            inner.link.broken(generation);
+            None
+        }
+    }
+}
+
+/// Hands what the subscription brings to the hub, until it ends (after
+/// replaying what the rooms of `replay_rooms` missed, when reconnected).
+async fn subscribe(inner: &Inner, mut stream: PubSubStream, replay_rooms: Option<Vec<RoomName>>) {
+    // Taken once subscribed: what comes after it comes live.
+    let subscribed = redis_now(inner).await;
+    if let Some(rooms) = replay_rooms {
+        replay(inner, &rooms).await;
+    }
+    if let Some(subscribed) = subscribed {
+        lock(&inner.delivered_up_to).raise_floor(subscribed);
+    }
     let me = inner.options.instance.as_str();
     let mut lines: Vec<Committed> = Vec::new();
     let mut tokens: Vec<u64> = Vec::new();
@@ -313,6 +494,8 @@ async fn subscribe(inner: &Inner, mut stream: PubSubStream) {
                 None => break,
             }
         }
+        let mut marks = lock(&inner.delivered_up_to);
+        marks.bound();
         for message in &messages {
             let Some(parsed) = Message::parse(message.get_payload_bytes()) else {
                 warn!(
@@ -334,6 +517,14 @@ async fn subscribe(inner: &Inner, mut stream: PubSubStream) {
                 if ours {
                     tokens.push(token);
                 }
+                // Replayed already (see `replay`)?
+                match marks.rooms.get_mut(&room) {
+                    Some(mark) if id <= *mark => continue,
+                    Some(mark) => *mark = id,
+                    None => {
+                        marks.rooms.insert(room.clone(), id);
+                    }
+                }
                 lines.push(Committed {
                     id: id.number(),
                     time: id.unix_seconds(),
@@ -347,7 +538,9 @@ async fn subscribe(inner: &Inner, mut stream: PubSubStream) {
                 });
                 continue;
             }
+            drop(marks);
             deliver(inner, &mut lines, &mut tokens);
+            marks = lock(&inner.delivered_up_to);
             match parsed {
                 Message::Announce {
                     room,
@@ -364,6 +557,7 @@ async fn subscribe(inner: &Inner, mut stream: PubSubStream) {
                 Message::Line { .. } => {}
             }
         }
+        drop(marks);
         deliver(inner, &mut lines, &mut tokens);
     }
 }
@@ -420,7 +614,7 @@ async fn heartbeat(inner: &Inner, mut sink: PubSubSink) {
             // instance's members back, announcing them.
             warn!("this instance was missing from Redis's directory; resyncing");
             match resync(inner, false).await {
-                Some(Resynced::Done { lost }) => {
+                Some((Resynced::Done { lost }, _)) => {
                     for id in lost {
                         inner.feed.nick_lost(id);
                     }

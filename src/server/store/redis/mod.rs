@@ -208,6 +208,9 @@ struct Inner {
     guests: Mutex<GuestNumbers>,
     accounts: AtomicU64,
     lines: AtomicU64,
+    /// How far this instance has delivered each room's stream (see
+    /// `link::replay`).
+    delivered_up_to: Mutex<link::Watermarks>,
     /// Cancelled when the store is dropped or closed: its tasks end.
     stop: CancellationToken,
     runtime: tokio::runtime::Handle,
@@ -277,6 +280,7 @@ impl RedisStore {
             }),
             accounts: AtomicU64::new(0),
             lines: AtomicU64::new(0),
+            delivered_up_to: Mutex::new(link::Watermarks::default()),
             stop: CancellationToken::new(),
             runtime: runtime.clone(),
         });
@@ -535,30 +539,18 @@ impl ChatStore for RedisStore {
             .arg("COUNT")
             .arg(n.max(1));
         self.inner.read(command, |value| {
-            let Value::Array(entries) = value else {
-                return None;
-            };
-            let mut lines = Vec::with_capacity(entries.len());
-            for entry in entries.into_iter().rev() {
-                let Value::Array(mut parts) = entry else {
-                    return None;
-                };
-                let fields = parts.pop()?;
-                let id = StreamId::parse(&text(parts.pop()?)?)?;
-                let Value::Array(fields) = fields else {
-                    return None;
-                };
-                let text = fields
-                    .chunks(2)
-                    .find(|pair| pair.first().and_then(|f| text(f.clone())).as_deref() == Some("t"))
-                    .and_then(|pair| text(pair.get(1)?.clone()))?;
-                lines.push(StoredLine {
-                    id: id.number(),
-                    time: id.unix_seconds(),
-                    text,
-                });
-            }
-            Some(lines)
+            let mut entries = stream_entries(value)?;
+            entries.reverse();
+            Some(
+                entries
+                    .into_iter()
+                    .map(|(id, text)| StoredLine {
+                        id: id.number(),
+                        time: id.unix_seconds(),
+                        text,
+                    })
+                    .collect(),
+            )
         })
     }
 
@@ -767,6 +759,33 @@ impl Directory for Inner {
                 .is_ok_and(|r| r.is_ok())
         })
     }
+}
+
+/// The entries of an `XRANGE` or `XREVRANGE` reply: each line's id and
+/// text (its `t` field), in the reply's order.
+fn stream_entries(value: Value) -> Option<Vec<(StreamId, String)>> {
+    let Value::Array(entries) = value else {
+        return None;
+    };
+    let mut lines = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let Value::Array(mut parts) = entry else {
+            return None;
+        };
+        let Value::Array(fields) = parts.pop()? else {
+            return None;
+        };
+        let id = StreamId::parse(&text(parts.pop()?)?)?;
+        let mut fields = fields.into_iter();
+        let mut line = None;
+        while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+            if text(name).as_deref() == Some("t") {
+                line = text(value);
+            }
+        }
+        lines.push((id, line?));
+    }
+    Some(lines)
 }
 
 /// A reply as text.
