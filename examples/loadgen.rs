@@ -44,6 +44,13 @@
 //! server with `--data-dir` and one with `--ephemeral` for persisted
 //! against in-memory lines/s.
 //!
+//! `--second-addr ADDR` splits the room over two instances sharing one
+//! chat (`safecalc --redis`): members and senders alternate between
+//! `--addr` and it. Every chat run also reports the delivery latency of
+//! the lines (p50, p99, max): each line carries the time it was written,
+//! and each reader records how long it took to arrive, during the
+//! measured seconds.
+//!
 //! `--mode chat` is request/response load through the chat and its store:
 //! each connection enters a room of its own and sends `/calc EXPR`, which
 //! is stored as a room line and answered `<nick> EXPR = RESULT` once
@@ -140,6 +147,10 @@ struct Args {
     /// Members of the room (among --chat-members) that send.
     #[arg(long, default_value_t = 1)]
     chat_senders: usize,
+    /// A second instance of the same chat (safecalc --redis, loopback
+    /// only): the room's members alternate between --addr and this.
+    #[arg(long)]
+    second_addr: Option<SocketAddr>,
     /// Wrong-password login attempts made during a load run.
     #[arg(long)]
     login_flood: Option<usize>,
@@ -194,7 +205,12 @@ impl Connector {
 
     /// A connection, with its handshake done.
     async fn connect(&self, timeout: Duration) -> Result<Stream, BoxError> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(self.addr))
+        self.connect_to(self.addr, timeout).await
+    }
+
+    /// A connection to `addr` (another instance of the same server).
+    async fn connect_to(&self, addr: SocketAddr, timeout: Duration) -> Result<Stream, BoxError> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| format!("no connection within {timeout:?}"))??;
         stream.set_nodelay(true)?;
@@ -788,13 +804,15 @@ async fn idle(args: Args, count: usize) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Connects and enters chat mode in `room`; returns the split stream.
+/// Connects to `addr` and enters chat mode in `room`; returns the split
+/// stream.
 async fn chat_join(
     connector: &Connector,
+    addr: SocketAddr,
     room: &str,
     timeout: Duration,
 ) -> Result<(BufReader<ReadHalf>, WriteHalf), BoxError> {
-    let stream = connector.connect(timeout).await?;
+    let stream = connector.connect_to(addr, timeout).await?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read);
     let mut line = Vec::new();
@@ -828,20 +846,45 @@ fn still_open(stream: &ReadHalf) -> bool {
 /// The marker that starts every benchmark chat line.
 const CHAT_MARK: &[u8] = b"fanout-";
 
+/// How long a benchmark line took to arrive: it reads
+/// `fanout-SEQ-MICROS`, MICROS being when it was written (since `epoch`).
+fn delivery_micros(line: &[u8], epoch: Instant) -> Option<u64> {
+    let at = line.windows(CHAT_MARK.len()).position(|w| w == CHAT_MARK)?;
+    let rest = std::str::from_utf8(&line[at + CHAT_MARK.len()..]).ok()?;
+    let (_, micros) = rest.trim_end().split_once('-')?;
+    let written: u64 = micros.parse().ok()?;
+    Some(
+        (epoch.elapsed().as_micros() as u64)
+            .saturating_sub(written)
+            .max(1),
+    )
+}
+
 async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let connector = Connector::new(&args)?;
     let timeout = Duration::from_secs_f64(args.reply_timeout);
     let done = Arc::new(AtomicBool::new(false));
+    // Set during the measured seconds: readers record delivery latency.
+    let measuring = Arc::new(AtomicBool::new(false));
+    let epoch = Instant::now();
+    // Members alternate between the instances (one without --second-addr).
+    let instance = |i: usize| match args.second_addr {
+        Some(second) if i % 2 == 1 => second,
+        _ => args.addr,
+    };
     // The readers, each counting the benchmark lines it receives.
     let mut counters = Vec::with_capacity(members);
     let mut readers = Vec::with_capacity(members);
-    for _ in 0..members {
-        let (mut reader, write) = chat_join(&connector, &args.chat_room, timeout).await?;
+    for i in 0..members {
+        let (mut reader, write) =
+            chat_join(&connector, instance(i), &args.chat_room, timeout).await?;
         let count = Arc::new(AtomicU64::new(0));
         counters.push(count.clone());
         let done = done.clone();
+        let measuring = measuring.clone();
         readers.push(tokio::spawn(async move {
             let _write = write; // closing it would end the session
+            let mut latency = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
             let mut line = Vec::new();
             while !done.load(Ordering::Relaxed) {
                 line.clear();
@@ -852,20 +895,29 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
                 .await;
                 match read {
                     Err(_) => continue,
-                    Ok(Ok(0)) => return Err::<(), BoxError>("the server closed a member".into()),
+                    Ok(Ok(0)) => {
+                        return Err::<Histogram<u64>, BoxError>(
+                            "the server closed a member".into(),
+                        );
+                    }
                     Ok(Ok(_)) => {}
                     Ok(Err(e)) => return Err(e.into()),
                 }
                 if line.starts_with(b"<") && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK) {
                     count.fetch_add(1, Ordering::Relaxed);
+                    if measuring.load(Ordering::Relaxed)
+                        && let Some(micros) = delivery_micros(&line, epoch)
+                    {
+                        latency.record(micros)?;
+                    }
                 }
             }
-            Ok(())
+            Ok(latency)
         }));
     }
     let mut stalled = Vec::with_capacity(args.chat_stalled);
-    for _ in 0..args.chat_stalled {
-        stalled.push(chat_join(&connector, &args.chat_room, timeout).await?);
+    for i in 0..args.chat_stalled {
+        stalled.push(chat_join(&connector, instance(members + i), &args.chat_room, timeout).await?);
     }
     // The senders: their own sockets are drained too (announcements, and
     // the other senders' lines, which count as delivered), so that they
@@ -874,8 +926,9 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let mut senders = Vec::with_capacity(senders_n);
     let mut sender_counters = Vec::with_capacity(senders_n);
     let mut drains = Vec::with_capacity(senders_n);
-    for _ in 0..senders_n {
-        let (mut sender_reader, sender) = chat_join(&connector, &args.chat_room, timeout).await?;
+    for j in 0..senders_n {
+        let (mut sender_reader, sender) =
+            chat_join(&connector, instance(j), &args.chat_room, timeout).await?;
         senders.push(sender);
         let count = Arc::new(AtomicU64::new(0));
         sender_counters.push(count.clone());
@@ -929,6 +982,7 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     while start.elapsed() < warmup + run {
         if at_start.is_none() && start.elapsed() >= warmup {
             at_start = Some((Instant::now(), sent, delivered_now()));
+            measuring.store(true, Ordering::Relaxed);
         }
         let behind = if counters.is_empty() {
             slowest(&sender_counters)
@@ -945,8 +999,9 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
             continue;
         }
         let mut lines = String::new();
+        let written = epoch.elapsed().as_micros();
         for _ in 0..batch {
-            lines.push_str(&format!("fanout-{sent}\r\n"));
+            lines.push_str(&format!("fanout-{sent}-{written}\r\n"));
             sent += 1;
         }
         turn = (turn + 1) % senders.len();
@@ -957,13 +1012,18 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let (t0, sent0, delivered0) = at_start.ok_or("no measuring time")?;
     let measured = t0.elapsed().as_secs_f64();
     let delivered = delivered_now() - delivered0;
+    measuring.store(false, Ordering::Relaxed);
     done.store(true, Ordering::Relaxed);
     let mut failed = 0;
+    let mut latency = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
     for r in readers {
-        if let Err(e) = r.await? {
-            failed += 1;
-            if failed <= 3 {
-                eprintln!("member failed: {e}");
+        match r.await? {
+            Ok(member) => latency.add(&member)?,
+            Err(e) => {
+                failed += 1;
+                if failed <= 3 {
+                    eprintln!("member failed: {e}");
+                }
             }
         }
     }
@@ -976,7 +1036,7 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         .filter(|(reader, _)| still_open(reader.get_ref()))
         .count();
     println!(
-        "label={} chat_members={} senders={} stalled={} stalled_still_open={} seconds={:.2} sent_per_s={:.0} delivered_per_s={:.0} failed_members={}",
+        "label={} chat_members={} senders={} stalled={} stalled_still_open={} seconds={:.2} sent_per_s={:.0} delivered_per_s={:.0} failed_members={} instances={} sent={} delivery_p50_us={} delivery_p99_us={} delivery_max_us={}",
         if args.label.is_empty() {
             "-"
         } else {
@@ -990,6 +1050,11 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         (sent - sent0) as f64 / measured,
         delivered as f64 / measured,
         failed,
+        if args.second_addr.is_some() { 2 } else { 1 },
+        sent,
+        latency.value_at_quantile(0.5),
+        latency.value_at_quantile(0.99),
+        latency.max(),
     );
     if failed > 0 {
         return Err(format!("{failed} members failed").into());
@@ -1075,6 +1140,10 @@ async fn handshakes(args: Args) -> Result<(), BoxError> {
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if let Some(addr) = args.second_addr.filter(|a| !a.ip().is_loopback()) {
+        eprintln!("loadgen: {addr} is not a loopback address");
+        return std::process::ExitCode::FAILURE;
+    }
     if !args.addr.ip().is_loopback() {
         eprintln!("loadgen: {} is not a loopback address", args.addr);
         return std::process::ExitCode::from(2);

@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the network service (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Evaluate one expression and print its result; with no expression,
     /// a calculator that reads lines (interactive on a terminal).
     Eval(EvalArgs),
@@ -95,8 +95,8 @@ struct ConnectArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
-        Command::Serve(args) => serve(args),
+    match cli.command.unwrap_or(Command::Serve(Box::new(cli.serve))) {
+        Command::Serve(args) => serve(*args),
         Command::Eval(args) if args.expr.is_empty() => eval_lines(args.python_caret),
         Command::Eval(args) => eval(&args.expr.join(" "), args.python_caret),
         Command::Cert(args) => cert(&args),

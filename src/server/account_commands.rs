@@ -17,7 +17,8 @@ use super::accounts::{AccountError, Secret};
 use super::chat::{ChatError, Nick};
 use super::session::{Action, Resume, Session};
 use super::store::{
-    AccountRecord, ChatStore, Created, LoginSummary, StoreError, ThrottleKey, format_time, unix_now,
+    AccountRecord, ChatStore, Created, LoginSummary, NickClaim, StoreError, ThrottleKey,
+    format_time, unix_now,
 };
 
 /// Splits `NAME [PASSWORD]`.
@@ -119,12 +120,38 @@ fn create(
         Ok(phc) => phc,
         Err(e) => return fail(session, out, e),
     };
-    let created = store(session).create_account(nick.as_str(), phc);
+    // The name is claimed first: with several instances sharing the chat,
+    // a guest elsewhere may be using it (a local store only checks that
+    // no account has it).
+    let id = session.chat.id();
+    let claim = store(session).claim_nick(&nick, id);
     session.wait(
-        created,
-        move |s, created, out| match created {
-            Ok(Created::Created) => log_in(s, nick.to_string(), false, out),
-            Ok(Created::Exists) => fail(s, out, AccountError::Exists(nick.to_string())),
+        claim,
+        move |s, claim, out| match claim {
+            Ok(NickClaim::Free) => {
+                let created = store(s).create_account(nick.as_str(), phc);
+                s.wait(
+                    created,
+                    move |s, created, out| match created {
+                        Ok(Created::Created) => log_in(s, nick.to_string(), false, out),
+                        Ok(Created::Exists) => {
+                            store(s).release_nick(&nick, id);
+                            fail(s, out, AccountError::Exists(nick.to_string()));
+                        }
+                        Err(e) => {
+                            store(s).release_nick(&nick, id);
+                            fail(s, out, e);
+                        }
+                    },
+                    out,
+                );
+            }
+            Ok(NickClaim::Registered(_)) => fail(s, out, AccountError::Exists(nick.to_string())),
+            Ok(NickClaim::Taken) => fail(
+                s,
+                out,
+                AccountError::Chat(ChatError::NickTaken(nick.to_string())),
+            ),
             Err(e) => fail(s, out, e),
         },
         out,
@@ -231,8 +258,16 @@ fn checked(
             log_in(session, record.name, true, out);
         }
         _ => {
-            store.throttle_failure(&keys);
-            fail(session, out, AccountError::WrongNameOrPassword);
+            // Answered once counted, on every instance.
+            let counted = store.throttle_failure(&keys);
+            session.wait(
+                counted,
+                |s, counted, out| match counted {
+                    Ok(()) => fail(s, out, AccountError::WrongNameOrPassword),
+                    Err(e) => fail(s, out, e),
+                },
+                out,
+            );
         }
     }
 }
@@ -381,8 +416,15 @@ fn check_own(
                         store(s).throttle_success(&keys);
                         then(s, name, out);
                     } else {
-                        store(s).throttle_failure(&keys);
-                        fail(s, out, AccountError::WrongPassword);
+                        let counted = store(s).throttle_failure(&keys);
+                        s.wait(
+                            counted,
+                            |s, counted, out| match counted {
+                                Ok(()) => fail(s, out, AccountError::WrongPassword),
+                                Err(e) => fail(s, out, e),
+                            },
+                            out,
+                        );
                     }
                 })
             });

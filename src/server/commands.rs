@@ -427,8 +427,14 @@ fn stats_command(
     let hub = session.chat.hub();
     let counts = hub.counts();
     let stored = hub.store().counts();
+    // With several instances, say which one answered: everything but the
+    // accounts and stored lines is this instance's own.
+    let instance = hub
+        .directory()
+        .map(|d| format!(" (instance {}; accounts and lines shared)", d.instance()))
+        .unwrap_or_default();
     out.push(Action::Send(format!(
-        "{}; chat: {} chatting in {} rooms, {} accounts, {} stored lines, {:.1} lines/s",
+        "{}; chat: {} chatting in {} rooms, {} accounts, {} stored lines, {:.1} lines/s{instance}",
         session.stats.snapshot(),
         counts.chatting,
         counts.rooms,
@@ -459,11 +465,7 @@ fn enter_room(
     room: RoomName,
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
-    let Joined {
-        room,
-        here,
-        already,
-    } = session.chat.join(room)?;
+    let Joined { room, already, .. } = session.chat.join(room)?;
     if session.mode != Mode::Chat {
         session.switch_mode(Mode::Chat);
         out.push(Action::Send(
@@ -472,11 +474,20 @@ fn enter_room(
     }
     let nick = session.chat.nick()?;
     let what = if already { "you are in" } else { "you joined" };
-    out.push(Action::Send(format!(
-        "-- {what} {room} as {nick}; here ({}): {}",
-        here.len(),
-        list_names(&here)
-    )));
+    // Who is here: at once from this server's hub, or from every instance.
+    let (_, here) = session.chat.who()?;
+    session.wait(
+        here,
+        move |s, here, out| match here {
+            Ok(here) => out.push(Action::Send(format!(
+                "-- {what} {room} as {nick}; here ({}): {}",
+                here.len(),
+                list_names(&here)
+            ))),
+            Err(e) => s.error(out, e),
+        },
+        out,
+    );
     Ok(())
 }
 
@@ -519,15 +530,22 @@ fn nick_command(
         out.push(Action::Send(format!("-- you are {}", session.chat.nick()?)));
         return Ok(());
     }
-    // Free here; the store says whether it is an account's name.
+    // Free here; the store says whether it is an account's name (and,
+    // shared by several instances, whether someone elsewhere has it).
     let nick = session.chat.check_nick(args)?;
-    let claim = session.chat.hub().store().claim_nick(&nick);
+    let id = session.chat.id();
+    let claim = session.chat.hub().store().claim_nick(&nick, id);
     session.wait(
         claim,
         move |s, claim, out| {
             let taken = match claim {
-                Ok(NickClaim::Free) => s.chat.set_nick(nick.as_str()),
+                Ok(NickClaim::Free) => s.chat.set_nick(nick.as_str()).inspect_err(|_| {
+                    // Claimed for nothing (taken here meanwhile, or too
+                    // fast): let it go.
+                    s.chat.hub().store().release_nick(&nick, id);
+                }),
                 Ok(NickClaim::Registered(name)) => Err(ChatError::Registered(name)),
+                Ok(NickClaim::Taken) => Err(ChatError::NickTaken(nick.to_string())),
                 Err(e) => Err(ChatError::Store(e)),
             };
             match taken {
@@ -564,25 +582,51 @@ fn msg_command(
     let Some((nick, text)) = args.split_once(char::is_whitespace) else {
         return Err(CommandError::Usage("/msg NICK TEXT"));
     };
-    if let Sent::Mailed(kept) = session.chat.msg(nick, text.trim_start())? {
-        let nick = printable(nick, super::chat::MAX_NICK_CHARS);
-        session.wait(
-            kept,
-            move |s, kept, out| match kept {
-                Ok(MailOutcome::Stored) => out.push(Action::Send(format!(
-                    "-- {nick} is not chatting; your message is kept and delivered at their next login"
-                ))),
-                Ok(MailOutcome::Full { max }) => s.error(
-                    out,
-                    format_args!("{nick}'s mailbox is full ({max} messages); try again later"),
-                ),
-                Ok(MailOutcome::NoSuchAccount) => s.error(out, ChatError::NoSuchNick(nick)),
+    match session.chat.msg(nick, text.trim_start())? {
+        Sent::Delivered => {}
+        Sent::Mailed(kept) => {
+            let nick = printable(nick, super::chat::MAX_NICK_CHARS);
+            wait_for_mail(session, nick, kept, out);
+        }
+        Sent::Routed { reached, to, line } => session.wait(
+            reached,
+            move |s, reached, out| match reached {
+                Ok(true) => {}
+                // Nobody of that name is chatting on any instance.
+                Ok(false) => {
+                    let kept = s.chat.hub().store().send_mail(to.as_str(), &line);
+                    wait_for_mail(s, to.to_string(), kept, out);
+                }
                 Err(e) => s.error(out, e),
             },
             out,
-        );
+        ),
     }
     Ok(())
+}
+
+/// Tells the sender of a `/msg` to someone not chatting what became of it.
+fn wait_for_mail(
+    session: &mut Session,
+    nick: String,
+    kept: super::store::StoreFuture<MailOutcome>,
+    out: &mut Vec<Action>,
+) {
+    session.wait(
+        kept,
+        move |s, kept, out| match kept {
+            Ok(MailOutcome::Stored) => out.push(Action::Send(format!(
+                "-- {nick} is not chatting; your message is kept and delivered at their next login"
+            ))),
+            Ok(MailOutcome::Full { max }) => s.error(
+                out,
+                format_args!("{nick}'s mailbox is full ({max} messages); try again later"),
+            ),
+            Ok(MailOutcome::NoSuchAccount) => s.error(out, ChatError::NoSuchNick(nick)),
+            Err(e) => s.error(out, e),
+        },
+        out,
+    );
 }
 
 fn all_command(
@@ -605,11 +649,18 @@ fn who_command(
 ) -> Result<(), CommandError> {
     no_arguments("who", args)?;
     let (room, names) = session.chat.who()?;
-    out.push(Action::Send(format!(
-        "-- {room} ({}): {}",
-        names.len(),
-        list_names(&names)
-    )));
+    session.wait(
+        names,
+        move |s, names, out| match names {
+            Ok(names) => out.push(Action::Send(format!(
+                "-- {room} ({}): {}",
+                names.len(),
+                list_names(&names)
+            ))),
+            Err(e) => s.error(out, e),
+        },
+        out,
+    );
     Ok(())
 }
 
@@ -619,17 +670,27 @@ fn rooms_command(
     out: &mut Vec<Action>,
 ) -> Result<(), CommandError> {
     no_arguments("rooms", args)?;
-    let rooms = session.chat.hub().rooms();
-    let line = if rooms.is_empty() {
-        "-- no rooms yet (try /chat)".to_string()
-    } else {
-        let listed: Vec<String> = rooms
-            .iter()
-            .map(|(name, size)| format!("{name} ({size})"))
-            .collect();
-        format!("-- rooms ({}): {}", rooms.len(), list_names(&listed))
-    };
-    out.push(Action::Send(line));
+    let rooms = session.chat.hub().all_rooms();
+    session.wait(
+        rooms,
+        |s, rooms, out| {
+            let rooms = match rooms {
+                Ok(rooms) => rooms,
+                Err(e) => return s.error(out, e),
+            };
+            let line = if rooms.is_empty() {
+                "-- no rooms yet (try /chat)".to_string()
+            } else {
+                let listed: Vec<String> = rooms
+                    .iter()
+                    .map(|(name, size)| format!("{name} ({size})"))
+                    .collect();
+                format!("-- rooms ({}): {}", rooms.len(), list_names(&listed))
+            };
+            out.push(Action::Send(line));
+        },
+        out,
+    );
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use clap::builder::RangedU64ValueParser;
 
 use super::accounts::AccountsConfig;
 use super::chat::ChatConfig;
-use super::store::StoreLocation;
+use super::store::{RedisOptions, StoreLocation};
 use super::tls::CertificateFiles;
 use crate::calc::{Caret, Limits};
 
@@ -200,12 +200,55 @@ pub struct ServeArgs {
     #[arg(long)]
     pub allow_plaintext_passwords: bool,
     // ---- end of accounts and the store -------------------------------------
+
+    // ---- several instances through Redis (issue 16) ------------------------
+    /// Share the chat with other instances through this Redis server
+    /// (`redis://[user:password@]host:port[/db]`, or `rediss://...` for TLS):
+    /// history, accounts, messages, nicks and presence live there instead
+    /// of in --data-dir.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["ephemeral", "data_dir"])]
+    pub redis: Option<String>,
+
+    /// This instance's name in logs and in Redis (default: host name and
+    /// port); each instance sharing a Redis needs its own.
+    #[arg(long, value_name = "NAME", requires = "redis")]
+    pub instance_name: Option<String>,
+
+    /// Seconds an instance's users stay listed after it stops answering
+    /// (its heartbeat comes four times as often).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "redis",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub presence_ttl: u64,
+
+    /// What every key and channel this chat uses in Redis starts with, so
+    /// that one Redis can hold several chats.
+    #[arg(long, value_name = "PREFIX", default_value = super::store::redis::DEFAULT_PREFIX,
+          requires = "redis")]
+    pub redis_prefix: String,
+
+    /// With a rediss:// URL: trust only the certificates in FILE (PEM),
+    /// e.g. a private CA's, instead of the system's.
+    #[arg(long, value_name = "FILE", requires = "redis")]
+    pub redis_ca: Option<PathBuf>,
+    // ---- end of several instances ----------------------------------------
 }
 
 impl ServeArgs {
-    /// Where the chat's data lives (`--data-dir`, or `--ephemeral`).
+    /// Where the chat's data lives (`--data-dir`, `--ephemeral`, or
+    /// `--redis`).
     pub fn store(&self) -> StoreLocation {
-        if self.ephemeral {
+        if let Some(url) = &self.redis {
+            StoreLocation::Redis(RedisOptions {
+                url: url.clone(),
+                instance: self
+                    .instance_name
+                    .clone()
+                    .unwrap_or_else(|| default_instance_name(&self.listen)),
+                presence_ttl: Duration::from_secs(self.presence_ttl),
+                prefix: self.redis_prefix.clone(),
+                ca: self.redis_ca.clone(),
+            })
+        } else if self.ephemeral {
             StoreLocation::Ephemeral
         } else {
             StoreLocation::Directory(self.data_dir.clone())
@@ -257,6 +300,37 @@ impl ServeArgs {
         };
         Some((addr, files))
     }
+}
+
+/// The default `--instance-name`: this machine's host name and the port of
+/// `listen` (the process id instead when the port is 0, which is picked at
+/// start), made a valid name.
+pub fn default_instance_name(listen: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string());
+    let port = listen
+        .rsplit_once(':')
+        .map(|(_, port)| port)
+        .filter(|port| *port != "0")
+        .map_or_else(|| format!("pid{}", std::process::id()), str::to_string);
+    let name: String = format!("{host}:{port}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    // Keep the port, which tells instances on one machine apart.
+    let excess = name.len().saturating_sub(64);
+    name[excess..].to_string()
 }
 
 #[cfg(test)]
@@ -357,6 +431,52 @@ mod tests {
                 .tls()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn redis_flags_reach_the_store() {
+        let cli = Cli::try_parse_from([
+            "safecalc",
+            "--redis",
+            "redis://127.0.0.1:6379",
+            "--instance-name",
+            "eu-1",
+            "--presence-ttl",
+            "3",
+        ])
+        .unwrap();
+        let StoreLocation::Redis(options) = cli.serve.store() else {
+            panic!("a Redis store");
+        };
+        assert_eq!(options.url, "redis://127.0.0.1:6379");
+        assert_eq!(options.instance, "eu-1");
+        assert_eq!(options.presence_ttl, Duration::from_secs(3));
+        assert_eq!(options.prefix, "safecalc");
+        let cli = Cli::try_parse_from([
+            "safecalc",
+            "--redis",
+            "redis://h",
+            "--listen",
+            "0.0.0.0:7000",
+        ])
+        .unwrap();
+        let StoreLocation::Redis(options) = cli.serve.store() else {
+            panic!("a Redis store");
+        };
+        assert!(options.instance.ends_with(":7000"), "{}", options.instance);
+        assert_eq!(options.presence_ttl, Duration::from_secs(30));
+        for args in [
+            &["safecalc", "--redis", "redis://h", "--ephemeral"][..],
+            &["safecalc", "--redis", "redis://h", "--data-dir", "x"],
+            &["safecalc", "--instance-name", "a"],
+            &["safecalc", "--presence-ttl", "3"],
+            &["safecalc", "--redis", "redis://h", "--presence-ttl", "0"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+        let name = default_instance_name("[::]:0");
+        assert!(name.contains(":pid"), "{name}");
+        assert!(super::super::store::redis::valid_name(&name), "{name}");
     }
 
     #[test]

@@ -57,6 +57,9 @@ const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
 
+/// How long a server with a shared chat waits for Redis before it listens.
+const SHARED_CHAT_START_WAIT: Duration = Duration::from_secs(5);
+
 /// Length of the kernel's queue of connections not yet accepted.
 ///
 /// The protocol is "server speaks first": a client connects and waits for
@@ -129,6 +132,17 @@ impl Server {
         store: &StoreLocation,
     ) -> Result<Server, ServerError> {
         let chat = ChatHub::open(config.chat.clone(), store)?;
+        // A shared chat (Redis) gets a moment to connect, so that a server
+        // that starts with Redis up serves chat from its first client; if
+        // Redis does not answer, the server starts anyway (calc and echo
+        // need nothing) and the chat comes up when it does.
+        if let Some(directory) = chat.directory()
+            && !directory.wait_available(SHARED_CHAT_START_WAIT).await
+        {
+            warn!(
+                "the shared chat (Redis) does not answer yet; serving without chat until it does"
+            );
+        }
         Server::bind_with_hub(addr, config, chat).await
     }
 
@@ -398,7 +412,7 @@ impl Accepting {
         }
         // What the connections left queued (read markers) reaches the disk.
         let flushed =
-            tokio::time::timeout(self.config.shutdown_timeout, self.chat.store().flush()).await;
+            tokio::time::timeout(self.config.shutdown_timeout, self.chat.store().close()).await;
         if !matches!(flushed, Ok(Ok(()))) {
             warn!("the store did not confirm its last writes");
         }

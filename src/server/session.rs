@@ -1104,8 +1104,9 @@ mod tests {
         fn claim_nick(
             &self,
             nick: &crate::server::chat::Nick,
+            holder: crate::server::chat::MemberId,
         ) -> StoreFuture<crate::server::store::NickClaim> {
-            self.inner.claim_nick(nick)
+            self.inner.claim_nick(nick, holder)
         }
         fn create_account(
             &self,
@@ -1139,7 +1140,7 @@ mod tests {
         ) -> StoreFuture<Duration> {
             self.inner.throttle_wait(keys)
         }
-        fn throttle_failure(&self, keys: &[crate::server::store::ThrottleKey]) {
+        fn throttle_failure(&self, keys: &[crate::server::store::ThrottleKey]) -> StoreFuture<()> {
             self.inner.throttle_failure(keys)
         }
         fn throttle_success(&self, keys: &[crate::server::store::ThrottleKey]) {

@@ -29,6 +29,19 @@
 //! are queued directly, under the same lock, so every member of a room
 //! still sees one order of everything.
 //!
+//! # Several instances
+//!
+//! With a store that has a [`Directory`] (Redis), the members, nicks and
+//! rooms here are this instance's share of a chat spread over several.
+//! Fan-out stays local: each instance queues a line for its own members.
+//! What changes is who hears of presence: joins, departures and nick
+//! changes are handed to the directory with their announcement (see
+//! `State::announce`) instead of being queued here, and come back
+//! through the [`Feed`] in the shared chat's order, for the members of
+//! every instance; `/who`, `/rooms`, `/msg` and `/all` ask the directory;
+//! guest numbers come from it. Without a directory, every one of these
+//! paths is the single-instance one.
+//!
 //! # Nicks and accounts
 //!
 //! A guest's nick belongs to one member. An account's name belongs to the
@@ -43,6 +56,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use futures_util::FutureExt;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -50,8 +64,8 @@ use super::names::{MAX_NICK_CHARS, Nick, RoomName};
 use super::rate::TokenBucket;
 use super::{ChatConfig, ChatError, Departure, MAX_LISTED_NAMES, MAX_MESSAGE_BYTES};
 use crate::server::store::{
-    self, ChatStore, Committed, Feed, MailOutcome, OpenError, RoomLine, StoreFuture, StoreLocation,
-    StoredLine,
+    self, ChatStore, Committed, Directory, Feed, MailOutcome, OpenError, Outage, Presence, Present,
+    RoomLine, StoreError, StoreFuture, StoreLocation, StoredLine,
 };
 use crate::server::text::{clean, printable};
 
@@ -64,11 +78,22 @@ pub type Line = Arc<str>;
 
 /// The shared chat state. Create one per server with [`ChatHub::new`] (in
 /// memory) or [`ChatHub::open`].
-#[derive(Debug)]
 pub struct ChatHub {
     config: ChatConfig,
     shared: Arc<Shared>,
     store: Arc<dyn ChatStore>,
+    /// The store's presence across instances, if it has one.
+    directory: Option<Arc<dyn Directory>>,
+}
+
+impl std::fmt::Debug for ChatHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatHub")
+            .field("config", &self.config)
+            .field("store", &self.store)
+            .field("shared", &self.directory.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the hub and its [`Feed`] share: the state, and whether the store
@@ -76,7 +101,10 @@ pub struct ChatHub {
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
+    /// The history can be written (a local store's disk).
     available: AtomicBool,
+    /// The shared chat cannot be reached (Redis): chat is refused.
+    chat_down: AtomicBool,
 }
 
 /// Counts for tests and `/stats`.
@@ -98,8 +126,11 @@ enum Holder {
     Account(BTreeSet<MemberId>),
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
+    /// Presence across instances (see the [module docs](self)), set once
+    /// the store is open.
+    directory: Option<Arc<dyn Directory>>,
     members: HashMap<MemberId, Member>,
     /// Folded nick to holder: the one place nick uniqueness is decided.
     nicks: HashMap<String, Holder>,
@@ -220,6 +251,14 @@ pub enum Sent {
     /// Nobody of that name is chatting: the store keeps it if the name is
     /// an account's (`NoSuchAccount` otherwise).
     Mailed(StoreFuture<MailOutcome>),
+    /// Handed to the directory (several instances): `reached` says
+    /// whether a chatting connection of `to` got `line`; if none did, the
+    /// caller may keep it for the account ([`ChatStore::send_mail`]).
+    Routed {
+        reached: StoreFuture<bool>,
+        to: Nick,
+        line: Line,
+    },
 }
 
 impl std::fmt::Debug for Sent {
@@ -227,6 +266,7 @@ impl std::fmt::Debug for Sent {
         f.write_str(match self {
             Sent::Delivered => "Delivered",
             Sent::Mailed(_) => "Mailed",
+            Sent::Routed { .. } => "Routed",
         })
     }
 }
@@ -239,10 +279,26 @@ impl ChatHub {
             config.retention(),
             Arc::clone(&shared) as Arc<dyn Feed>,
         ));
+        ChatHub::assemble(config, shared, store)
+    }
+
+    /// The hub on `store`, which delivers to `shared`.
+    fn assemble(
+        config: ChatConfig,
+        shared: Arc<Shared>,
+        store: Arc<dyn ChatStore>,
+    ) -> Arc<ChatHub> {
+        let directory = store.directory();
+        // (Whether the shared chat can be reached, the store says through
+        // the feed, from the moment it is opened.)
+        if let Some(directory) = &directory {
+            shared.lock().directory = Some(Arc::clone(directory));
+        }
         Arc::new(ChatHub {
             config,
             shared,
             store,
+            directory,
         })
     }
 
@@ -254,11 +310,7 @@ impl ChatHub {
             config.retention(),
             Arc::clone(&shared) as Arc<dyn Feed>,
         )?;
-        Ok(Arc::new(ChatHub {
-            config,
-            shared,
-            store,
-        }))
+        Ok(ChatHub::assemble(config, shared, store))
     }
 
     /// A hub on a store that `store` opens, delivering to the feed it is
@@ -269,11 +321,7 @@ impl ChatHub {
     ) -> Arc<ChatHub> {
         let shared = Arc::new(Shared::default());
         let store = store(Arc::clone(&shared) as Arc<dyn Feed>);
-        Arc::new(ChatHub {
-            config,
-            shared,
-            store,
-        })
+        ChatHub::assemble(config, shared, store)
     }
 
     /// The hub's settings.
@@ -289,6 +337,21 @@ impl ChatHub {
     /// Whether the store could write at its last commit.
     pub fn history_available(&self) -> bool {
         self.shared.available.load(Ordering::Relaxed)
+    }
+
+    /// The store's presence across instances, if it has one (`--redis`).
+    pub fn directory(&self) -> Option<&Arc<dyn Directory>> {
+        self.directory.as_ref()
+    }
+
+    /// Refuses when the shared chat cannot be reached (with a local store
+    /// it always can).
+    fn chat_reachable(&self) -> Result<(), ChatError> {
+        if self.shared.chat_down.load(Ordering::Relaxed) {
+            Err(ChatError::Store(StoreError::ChatUnavailable))
+        } else {
+            Ok(())
+        }
     }
 
     /// Registers a new member (not yet in a room) with the next free
@@ -346,7 +409,7 @@ impl ChatHub {
         self.lock().meter.per_second(Instant::now())
     }
 
-    /// Every room and its size, sorted by name.
+    /// Every room here and its size, sorted by name.
     pub fn rooms(&self) -> Vec<(RoomName, usize)> {
         let state = self.lock();
         state
@@ -356,22 +419,25 @@ impl ChatHub {
             .collect()
     }
 
+    /// Every room of the chat and its size, sorted by name: this hub's
+    /// (ready at once), or with a directory, every instance's.
+    pub fn all_rooms(&self) -> StoreFuture<Vec<(RoomName, usize)>> {
+        match &self.directory {
+            None => store::ready(Ok(self.rooms())),
+            Some(directory) => Box::pin(futures_util::FutureExt::map(directory.rooms(), |rooms| {
+                rooms.map(|mut rooms| {
+                    rooms.sort();
+                    rooms
+                })
+            })),
+        }
+    }
+
     /// The account `name` was deleted: every connection logged in to it
     /// becomes a guest, and those chatting are told.
     pub fn account_deleted(&self, name: &str) {
-        let folded = name.to_ascii_lowercase();
-        self.shared.with_state(|state, overflowed| {
-            let Some(Holder::Account(ids)) = state.nicks.get(&folded).cloned() else {
-                return;
-            };
-            for id in ids {
-                if let Some(nick) = state.logout(id, overflowed) {
-                    let line: Line =
-                        format!("-- the account {name} was deleted; you are now {nick}").into();
-                    state.send(id, &line, overflowed);
-                }
-            }
-        });
+        self.shared
+            .with_state(|state, overflowed| state.account_deleted(name, overflowed));
     }
 
     /// Locks the state.
@@ -385,7 +451,18 @@ impl Default for Shared {
         Shared {
             state: Mutex::new(State::default()),
             available: AtomicBool::new(true),
+            chat_down: AtomicBool::new(false),
         }
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("members", &self.members.len())
+            .field("rooms", &self.rooms.len())
+            .field("shared", &self.directory.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -424,13 +501,17 @@ impl Feed for Shared {
         });
     }
 
-    fn availability(&self, available: bool) {
-        self.available.store(available, Ordering::Relaxed);
-        let line: Line = if available {
-            "-- chat history is available again".into()
-        } else {
-            "-- chat history is unavailable: new lines cannot be stored, so they are refused until it recovers".into()
+    fn availability(&self, available: bool, what: Outage) {
+        let line: Line = match (what, available) {
+            (Outage::History, true) => "-- chat history is available again".into(),
+            (Outage::History, false) => "-- chat history is unavailable: new lines cannot be stored, so they are refused until it recovers".into(),
+            (Outage::Chat, true) => "-- chat is back".into(),
+            (Outage::Chat, false) => "-- chat is unavailable: this server lost the shared chat, so chat commands and lines are refused until it is back (calc and echo still work)".into(),
         };
+        match what {
+            Outage::History => self.available.store(available, Ordering::Relaxed),
+            Outage::Chat => self.chat_down.store(!available, Ordering::Relaxed),
+        }
         self.with_state(|state, overflowed| {
             let chatting: Vec<MemberId> = state
                 .members
@@ -443,14 +524,121 @@ impl Feed for Shared {
             }
         });
     }
+
+    fn announce(&self, room: &RoomName, except: Option<MemberId>, line: &Line) {
+        self.with_state(|state, overflowed| state.to_room(room, except, line, overflowed));
+    }
+
+    fn direct(&self, to: &str, line: &Line) {
+        self.with_state(|state, overflowed| {
+            for id in state.holders(to) {
+                if state.members.get(&id).is_some_and(|m| m.room.is_some()) {
+                    state.send(id, line, overflowed);
+                }
+            }
+        });
+    }
+
+    fn account_deleted(&self, name: &str) {
+        self.with_state(|state, overflowed| state.account_deleted(name, overflowed));
+    }
+
+    fn nick_lost(&self, id: MemberId) {
+        self.with_state(|state, overflowed| {
+            let Some(member) = state.members.get(&id) else {
+                return;
+            };
+            if member.account.is_some() {
+                return;
+            }
+            let old = member.nick.clone();
+            let nick = state.fresh_guest_nick();
+            state.nicks.insert(nick.folded(), Holder::Guest(id));
+            state.rename(id, nick.clone(), overflowed);
+            let line: Line = format!(
+                "-- someone took the nick {old} while the chat was unavailable; you are now {nick}"
+            )
+            .into();
+            state.send(id, &line, overflowed);
+        });
+    }
+
+    fn presence_snapshot(&self, take: &mut dyn FnMut(Vec<Present>)) {
+        let state = self.lock();
+        let members = state
+            .members
+            .iter()
+            .map(|(&id, member)| Present {
+                id,
+                nick: member.nick.clone(),
+                room: member.room.clone(),
+                claimed: member.account.is_none() && !member.nick.is_guest(),
+            })
+            .collect();
+        take(members);
+    }
 }
 
 impl State {
+    /// Tells `room` (but `except`) of a change in who is here: queued here
+    /// for its members, or, with a directory, handed to it with `change`
+    /// and delivered back through the [`Feed`], to the room's members on
+    /// every instance.
+    fn announce(
+        &self,
+        room: &RoomName,
+        except: Option<MemberId>,
+        line: Line,
+        overflowed: &mut Vec<MemberId>,
+    ) {
+        if self.directory.is_none() {
+            self.to_room(room, except, &line, overflowed);
+        }
+    }
+
+    /// Hands `change` to the directory, if there is one.
+    fn presence(&self, change: impl FnOnce() -> Presence) {
+        if let Some(directory) = &self.directory {
+            directory.presence(change());
+        }
+    }
+
+    /// The members holding the nick folded as `folded`.
+    fn holders(&self, folded: &str) -> Vec<MemberId> {
+        match self.nicks.get(folded) {
+            Some(Holder::Guest(to)) => vec![*to],
+            Some(Holder::Account(ids)) => ids.iter().copied().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Every connection here logged in to the account `name` becomes a
+    /// guest, and those chatting are told.
+    fn account_deleted(&mut self, name: &str, overflowed: &mut Vec<MemberId>) {
+        let folded = name.to_ascii_lowercase();
+        let Some(Holder::Account(ids)) = self.nicks.get(&folded).cloned() else {
+            return;
+        };
+        for id in ids {
+            if let Some(nick) = self.logout(id, overflowed) {
+                let line: Line =
+                    format!("-- the account {name} was deleted; you are now {nick}").into();
+                self.send(id, &line, overflowed);
+            }
+        }
+    }
+
     /// The next `guest-N` nobody holds.
     fn fresh_guest_nick(&mut self) -> Nick {
         loop {
-            self.next_guest += 1;
-            let nick = Nick::guest(self.next_guest);
+            let number = match &self.directory {
+                Some(directory) => directory.next_guest(),
+                None => {
+                    self.next_guest += 1;
+                    self.next_guest
+                }
+            };
+            let nick = Nick::guest(number);
             if !self.nicks.contains_key(&nick.folded()) {
                 return nick;
             }
@@ -471,8 +659,7 @@ impl State {
                     .collect()
             })
             .unwrap_or_default();
-        nicks.sort_by_key(|n| n.to_ascii_lowercase());
-        nicks.dedup();
+        sort_names(&mut nicks);
         nicks
     }
 
@@ -523,12 +710,21 @@ impl State {
         let old = std::mem::replace(&mut member.nick, nick.clone());
         let room = member.room.clone();
         self.release(id, &old);
-        if let Some(room) = room
-            && old != nick
-        {
-            let line: Line = format!("-- {old} is now known as {nick}").into();
-            self.to_room(&room, Some(id), &line, overflowed);
+        if old == nick {
+            return;
         }
+        let announce = room.as_ref().map(|room| {
+            let line: Line = format!("-- {old} is now known as {nick}").into();
+            self.announce(room, Some(id), Arc::clone(&line), overflowed);
+            line
+        });
+        self.presence(|| Presence::Renamed {
+            id,
+            room,
+            old,
+            new: nick,
+            announce,
+        });
     }
 
     /// Drops member `id`'s hold on `nick`.
@@ -575,10 +771,20 @@ impl State {
         });
         if now_empty {
             self.rooms.remove(&room);
-        } else if let Some(why) = why {
-            let line: Line = format!("-- {nick} left {room}{why}").into();
-            self.to_room(&room, None, &line, overflowed);
         }
+        let announce = why.map(|why| {
+            let line: Line = format!("-- {nick} left {room}{why}").into();
+            if !now_empty {
+                self.announce(&room, None, Arc::clone(&line), overflowed);
+            }
+            line
+        });
+        self.presence(|| Presence::Left {
+            id,
+            room,
+            nick,
+            announce,
+        });
     }
 
     /// Removes member `id` entirely; returns its kick token if it was there.
@@ -588,11 +794,26 @@ impl State {
         why: Departure,
         overflowed: &mut Vec<MemberId>,
     ) -> Option<CancellationToken> {
-        self.leave_room(id, why.announcement(), overflowed);
+        // With several instances, the others' members hear of a stop too.
+        let announcement = match (why, &self.directory) {
+            (Departure::Shutdown, Some(_)) => Some(" (its server is stopping)"),
+            _ => why.announcement(),
+        };
+        self.leave_room(id, announcement, overflowed);
         let member = self.members.remove(&id)?;
         self.release(id, &member.nick);
+        self.presence(|| Presence::Gone {
+            id,
+            nick: member.nick,
+        });
         Some(member.kicked)
     }
+}
+
+/// Sorts nicks ignoring case, each once.
+fn sort_names(names: &mut Vec<String>) {
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names.dedup();
 }
 
 /// `text`, checked for length and made safe for other terminals.
@@ -767,6 +988,7 @@ impl ChatMember {
     /// rooms hear of it.
     pub fn join(&mut self, room: RoomName) -> Result<Joined, ChatError> {
         let id = self.id;
+        self.hub.chat_reachable()?;
         let previous = self.room()?;
         if previous.as_ref() != Some(&room) {
             self.rate_limit()?;
@@ -779,7 +1001,7 @@ impl ChatMember {
                 let nick = member.nick.clone();
                 state.leave_room(id, Some(""), overflowed);
                 let line: Line = format!("-- {nick} joined {room}").into();
-                state.to_room(&room, None, &line, overflowed);
+                state.announce(&room, None, Arc::clone(&line), overflowed);
                 state
                     .rooms
                     .entry(room.clone())
@@ -789,6 +1011,12 @@ impl ChatMember {
                 if let Some(member) = state.members.get_mut(&id) {
                     member.room = Some(room.clone());
                 }
+                state.presence(|| Presence::Entered {
+                    id,
+                    room: room.clone(),
+                    nick,
+                    announce: line,
+                });
             }
             let here = state.nicks_in(&room);
             Ok(Joined {
@@ -873,6 +1101,13 @@ impl ChatMember {
         let text = message_text(text)?;
         self.room()?.ok_or(ChatError::NotChatting)?;
         self.rate_limit()?;
+        if let Some(directory) = &self.hub.directory {
+            // Every room of every instance: the directory knows them.
+            let state = self.hub.lock();
+            let member = state.member(self.id)?;
+            let line: Line = format!("[all] <{}> {text}", member.nick).into();
+            return Ok(directory.all(self.id, &member.nick, member.account.as_deref(), &line));
+        }
         let lines = {
             let state = self.hub.lock();
             let member = state.member(self.id)?;
@@ -902,14 +1137,21 @@ impl ChatMember {
         let target = Nick::parse(to).ok_or_else(unknown)?;
         self.room()?.ok_or(ChatError::NotChatting)?;
         self.rate_limit()?;
+        if let Some(directory) = &self.hub.directory {
+            // The recipient may be chatting on any instance.
+            let from = self.nick()?;
+            let line: Line = format!("[msg] <{from}> {text}").into();
+            let reached = directory.direct(&target, &line);
+            return Ok(Sent::Routed {
+                reached,
+                to: target,
+                line,
+            });
+        }
         let mailed = self.hub.shared.with_state(|state, overflowed| {
             let from = state.member(id)?.nick.clone();
             let line: Line = format!("[msg] <{from}> {text}").into();
-            let recipients: Vec<MemberId> = match state.nicks.get(&target.folded()) {
-                Some(Holder::Guest(to)) => vec![*to],
-                Some(Holder::Account(ids)) => ids.iter().copied().collect(),
-                None => Vec::new(),
-            };
+            let recipients = state.holders(&target.folded());
             let chatting: Vec<MemberId> = recipients
                 .into_iter()
                 .filter(|to| state.members.get(to).is_some_and(|m| m.room.is_some()))
@@ -925,11 +1167,23 @@ impl ChatMember {
         })
     }
 
-    /// The member's room and who is in it (sorted, case ignored).
-    pub fn who(&self) -> Result<(RoomName, Vec<String>), ChatError> {
+    /// The member's room and who is in it (sorted, case ignored, each
+    /// once): ready at once from this hub, or with a directory, from every
+    /// instance.
+    pub fn who(&self) -> Result<(RoomName, StoreFuture<Vec<String>>), ChatError> {
         let state = self.hub.lock();
         let (_, room) = state.room_of(self.id)?;
-        Ok((room.clone(), state.nicks_in(&room)))
+        let Some(directory) = &self.hub.directory else {
+            let here = state.nicks_in(&room);
+            return Ok((room, store::ready(Ok(here))));
+        };
+        let names = directory.who(&room).map(|names| {
+            names.map(|mut names| {
+                sort_names(&mut names);
+                names
+            })
+        });
+        Ok((room, Box::pin(names)))
     }
 
     /// The member's room and a future of its last `n` stored lines,
@@ -963,8 +1217,6 @@ impl Drop for ChatMember {
 
 #[cfg(test)]
 mod tests {
-    use futures_util::FutureExt;
-
     use super::*;
 
     fn hub(queue: usize) -> Arc<ChatHub> {
@@ -1088,7 +1340,8 @@ mod tests {
             ["-- b left #lobby (disconnected: not reading)"]
         );
         assert_eq!(hub.counts().members, 2);
-        assert_eq!(a.who().unwrap().1.len(), 2);
+        let (_, here) = a.who().unwrap();
+        assert_eq!(here.now_or_never().expect("ready").expect("here").len(), 2);
         // The nick is free again.
         c.set_nick("b").unwrap();
     }

@@ -43,6 +43,15 @@ impl Nick {
         Nick(format!("guest-{n}"))
     }
 
+    /// Whether this is a `guest-N` nick, of the kind the server gives out
+    /// (case ignored, as in every comparison of nicks).
+    pub fn is_guest(&self) -> bool {
+        let bytes = self.0.as_bytes();
+        bytes.len() > 6
+            && bytes[..6].eq_ignore_ascii_case(b"guest-")
+            && bytes[6..].iter().all(u8::is_ascii_digit)
+    }
+
     /// The key under which the nick is unique: ASCII lower case.
     pub fn folded(&self) -> String {
         self.0.to_ascii_lowercase()
@@ -112,6 +121,12 @@ mod tests {
         }
         assert_eq!(Nick::parse("AlIcE").unwrap().folded(), "alice");
         assert_eq!(Nick::guest(7).as_str(), "guest-7");
+        for guest in ["guest-7", "Guest-12", "GUEST-0"] {
+            assert!(Nick::parse(guest).unwrap().is_guest(), "{guest}");
+        }
+        for not_guest in ["guest", "guest-", "guest-7a", "guests-7", "xguest-7"] {
+            assert!(!Nick::parse(not_guest).unwrap().is_guest(), "{not_guest}");
+        }
     }
 
     #[test]

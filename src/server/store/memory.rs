@@ -18,7 +18,7 @@ use super::{
     Retention, RoomLine, StoreCounts, StoreFuture, StoredLine, ThrottleKey, ready, unix_now,
 };
 use crate::server::accounts::throttle::Throttles;
-use crate::server::chat::{Nick, RoomName};
+use crate::server::chat::{MemberId, Nick, RoomName};
 
 /// The ephemeral store (see the [module docs](self)).
 pub struct MemoryStore {
@@ -136,7 +136,7 @@ impl ChatStore for MemoryStore {
         ready(Ok(data.accounts.get(&name.to_ascii_lowercase()).cloned()))
     }
 
-    fn claim_nick(&self, nick: &Nick) -> StoreFuture<NickClaim> {
+    fn claim_nick(&self, nick: &Nick, _holder: MemberId) -> StoreFuture<NickClaim> {
         let data = lock(&self.data);
         ready(Ok(match data.accounts.get(&nick.folded()) {
             Some(record) => NickClaim::Registered(record.name.clone()),
@@ -233,8 +233,9 @@ impl ChatStore for MemoryStore {
         ready(Ok(lock(&self.data).throttles.wait(keys, Instant::now())))
     }
 
-    fn throttle_failure(&self, keys: &[ThrottleKey]) {
+    fn throttle_failure(&self, keys: &[ThrottleKey]) -> StoreFuture<()> {
         lock(&self.data).throttles.failure(keys, Instant::now());
+        ready(Ok(()))
     }
 
     fn throttle_success(&self, keys: &[ThrottleKey]) {

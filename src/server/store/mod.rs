@@ -7,7 +7,9 @@
 //! * [`sqlite`]: the default, an embedded SQLite database in `--data-dir`
 //!   (WAL mode), with its schema and migrations next to it;
 //! * [`memory`]: `--ephemeral`, nothing on disk; also what tests,
-//!   [`simulate`](super::simulate) and the fuzz targets use.
+//!   [`simulate`](super::simulate) and the fuzz targets use;
+//! * [`redis`]: `--redis URL`, for several instances sharing one chat (the
+//!   only backend with a [`Directory`]: presence across instances).
 //!
 //! # Asynchronous and fallible
 //!
@@ -34,23 +36,28 @@
 //! no member ever saw a line that a crash then loses. The sender's future
 //! resolves after the delivery.
 //!
-//! # What issue 16 (Redis, several instances) plugs in
+//! # Several instances: the [`Directory`]
 //!
-//! A `RedisStore` implementing this trait: `publish` becomes one script
-//! that appends the line to the room's stream and publishes it (the stream
-//! ID is the order), and each instance's subscription calls its own hub's
-//! [`Feed::deliver`] in stream order, so members on every instance see one
-//! order. [`ChatStore::claim_nick`]/[`ChatStore::release_nick`] become an
-//! atomic `SET NX` with a TTL (local backends only check that the name is
-//! not a registered account: one process's hub already keeps nicks
-//! unique). Accounts, mailboxes, markers and the throttle counters
-//! ([`ChatStore::throttle_wait`] and friends) move to Redis keys as they
-//! are. What stays per instance is the hub itself: the members connected
-//! here, their queues and the rooms they are in; presence across
-//! instances (`/who`, `/rooms`, `/msg` to a user on another instance) is a
-//! query the Redis backend adds next to these.
+//! What a local store never needs, a store shared by several instances
+//! does: who is chatting where. [`ChatStore::directory`] gives it, and
+//! only the Redis store has one. With it, the hub hands every change of
+//! its own presence (a member entering or leaving a room, a nick change,
+//! a departure) to the directory together with the announcement the
+//! room hears, instead of queueing the announcement itself; the
+//! directory publishes both, and every instance's hub (this one too)
+//! gets the announcement back through its [`Feed`] in the one order of
+//! the shared chat. `/who`, `/rooms`, `/msg` and `/all` ask the directory
+//! instead of the hub's own state, and guest numbers come from it. Without
+//! a directory none of this runs: the single-instance paths are the ones
+//! they were.
+//!
+//! [`ChatStore::claim_nick`] says whether a member may take a nick: local
+//! backends only check that the name is not a registered account's (one
+//! process's hub already keeps nicks unique); the Redis backend claims it
+//! atomically across instances, for the member named by `holder`.
 
 pub mod memory;
+pub mod redis;
 pub mod sqlite;
 
 use std::fmt;
@@ -60,6 +67,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+
+pub use self::redis::RedisOptions;
 use thiserror::Error;
 
 use super::chat::{Line, MemberId, Nick, RoomName};
@@ -79,6 +88,10 @@ pub enum StoreError {
     /// The store has stopped (the server is shutting down).
     #[error("history unavailable (the server is stopping)")]
     Stopped,
+    /// The shared chat (Redis) cannot be reached: every chat operation is
+    /// refused until it can, and members are told when it is back.
+    #[error("chat unavailable")]
+    ChatUnavailable,
 }
 
 /// Why a store could not be opened at start. Each message says what to do.
@@ -118,6 +131,10 @@ pub enum OpenError {
     },
     #[error("cannot start the store's {0} thread: {1}")]
     Thread(&'static str, #[source] std::io::Error),
+    /// `--redis` names something that cannot be used (a bad URL, a CA file
+    /// that cannot be read).
+    #[error("cannot use --redis: {0}")]
+    Redis(String),
 }
 
 /// Where the chat's data lives.
@@ -127,6 +144,8 @@ pub enum StoreLocation {
     Ephemeral,
     /// A SQLite database in this directory (created if missing).
     Directory(PathBuf),
+    /// A Redis server shared with other instances (`--redis URL`).
+    Redis(RedisOptions),
 }
 
 /// How much the store keeps (the `--chat-history`, `--history-days` and
@@ -201,9 +220,13 @@ impl fmt::Debug for AccountRecord {
 /// Whether a member may take a nick, as far as the store knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NickClaim {
+    /// It may (and, with a shared store, now holds it).
     Free,
     /// An account has this name (as registered).
     Registered(String),
+    /// A member of another instance holds it (only a shared store says
+    /// so; a local one leaves that to the hub).
+    Taken,
 }
 
 /// The outcome of [`ChatStore::create_account`].
@@ -260,16 +283,142 @@ pub struct StoreCounts {
     pub lines: u64,
 }
 
+/// What stopped working, or works again: what members are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The history cannot be written (a local store's disk): room lines
+    /// are refused, the rest of the chat works.
+    History,
+    /// The shared chat cannot be reached (Redis): every chat operation is
+    /// refused.
+    Chat,
+}
+
 /// Where a store hands committed room lines: the hub of this instance.
+///
+/// Only [`Feed::deliver`] and [`Feed::availability`] concern every
+/// store; the other methods are what a store with a [`Directory`] hands
+/// over from the other instances (their defaults do nothing).
 pub trait Feed: Send + Sync {
     /// Queues each line for the members of its room, in the order given,
     /// which is commit order. Called from the store's own thread (SQLite)
     /// or the publisher's (memory); never blocks for long.
     fn deliver(&self, batch: &[Committed]);
 
-    /// The store could (`true`) or could not (`false`) write; called on
-    /// each change, so members can be told once.
-    fn availability(&self, available: bool);
+    /// The store could (`true`) or could not (`false`) do its work; called
+    /// on each change, so members can be told once.
+    fn availability(&self, available: bool, what: Outage);
+
+    /// An announcement for `room` (a join, a departure, a nick change),
+    /// for every member here but `except`.
+    fn announce(&self, _room: &RoomName, _except: Option<MemberId>, _line: &Line) {}
+
+    /// A private message for every chatting connection here of the nick
+    /// (or account) folded as `to`.
+    fn direct(&self, _to: &str, _line: &Line) {}
+
+    /// The account `name` was deleted (on any instance): its connections
+    /// here become guests.
+    fn account_deleted(&self, _name: &str) {}
+
+    /// The nick of member `id` was taken by someone else while the shared
+    /// chat could not be reached: the member gets a guest nick.
+    fn nick_lost(&self, _id: MemberId) {}
+
+    /// Calls `take` with every member of this instance, under the lock
+    /// that orders presence changes, so that what `take` records comes
+    /// before any later change (a shared store rewrites this instance's
+    /// presence with it after a reconnection).
+    fn presence_snapshot(&self, _take: &mut dyn FnMut(Vec<Present>)) {}
+}
+
+/// A member of this instance, as [`Feed::presence_snapshot`] gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Present {
+    pub id: MemberId,
+    pub nick: Nick,
+    /// Its room, when chatting.
+    pub room: Option<RoomName>,
+    /// It is a guest with a nick of its own choosing (one that is claimed:
+    /// not a `guest-N` and not an account's name).
+    pub claimed: bool,
+}
+
+/// A change in this instance's presence, with what the room hears of it
+/// (see [`Directory::presence`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    /// Member `id` entered `room` as `nick`; the room (but the member) is
+    /// told `announce`.
+    Entered {
+        id: MemberId,
+        room: RoomName,
+        nick: Nick,
+        announce: Line,
+    },
+    /// Member `id` (called `nick`) left `room`.
+    Left {
+        id: MemberId,
+        room: RoomName,
+        nick: Nick,
+        announce: Option<Line>,
+    },
+    /// Member `id` is now `new` (its claim on `old`, if any, is released).
+    Renamed {
+        id: MemberId,
+        room: Option<RoomName>,
+        old: Nick,
+        new: Nick,
+        announce: Option<Line>,
+    },
+    /// Member `id` (called `nick`) is gone (its claim, if any, is released).
+    Gone { id: MemberId, nick: Nick },
+}
+
+/// Presence across instances (see the [module docs](self)).
+///
+/// The fire-and-forget methods are called with the hub's lock held, which
+/// is what puts presence changes in one order: they only queue, and never
+/// call back into the hub.
+pub trait Directory: Send + Sync {
+    /// This instance's name (`--instance-name`).
+    fn instance(&self) -> &str;
+
+    /// A number for a new `guest-N` nick, unique across instances.
+    fn next_guest(&self) -> u64;
+
+    /// Records a change in this instance's presence and publishes its
+    /// announcement. Fire and forget, in order.
+    fn presence(&self, change: Presence);
+
+    /// The nicks in `room` on every instance (unsorted; an account
+    /// connected twice appears twice).
+    fn who(&self, room: &RoomName) -> StoreFuture<Vec<String>>;
+
+    /// Every room on every instance and how many are in it.
+    fn rooms(&self) -> StoreFuture<Vec<(RoomName, usize)>>;
+
+    /// Sends `line` to every chatting connection of `to`, on any
+    /// instance; `false` if none is chatting.
+    fn direct(&self, to: &Nick, line: &Line) -> StoreFuture<bool>;
+
+    /// Publishes `text` (sent by member `origin` as `nick`) to every room
+    /// of every instance, in each room's history.
+    fn all(
+        &self,
+        origin: MemberId,
+        nick: &Nick,
+        account: Option<&str>,
+        text: &Line,
+    ) -> StoreFuture<()>;
+
+    /// Whether the shared chat can be reached now.
+    fn available(&self) -> bool;
+
+    /// Resolves when the shared chat can be reached, or with `false`
+    /// after `within` (for the start: a server waits for Redis a little
+    /// before it listens).
+    fn wait_available(&self, within: Duration) -> BoxFuture<'static, bool>;
 }
 
 /// The chat's storage (see the [module docs](self)).
@@ -284,13 +433,13 @@ pub trait ChatStore: Send + Sync + fmt::Debug {
     /// The account called `name` (ignoring ASCII case), if any.
     fn account(&self, name: &str) -> StoreFuture<Option<AccountRecord>>;
 
-    /// Whether a member may take `nick` (see the module docs for what a
-    /// distributed backend does here).
-    fn claim_nick(&self, nick: &Nick) -> StoreFuture<NickClaim>;
+    /// Whether member `holder` may take `nick` (see the [module
+    /// docs](self) for what a shared backend does here).
+    fn claim_nick(&self, nick: &Nick, holder: MemberId) -> StoreFuture<NickClaim>;
 
-    /// A nick claimed with [`Self::claim_nick`] is no longer used. Local
-    /// backends have nothing to do.
-    fn release_nick(&self, _nick: &Nick) {}
+    /// A nick claimed with [`Self::claim_nick`] that `holder` did not take
+    /// after all. Local backends have nothing to do.
+    fn release_nick(&self, _nick: &Nick, _holder: MemberId) {}
 
     fn create_account(&self, name: &str, phc: String) -> StoreFuture<Created>;
 
@@ -316,8 +465,10 @@ pub trait ChatStore: Send + Sync + fmt::Debug {
     /// need not).
     fn throttle_wait(&self, keys: &[ThrottleKey]) -> StoreFuture<Duration>;
 
-    /// Counts a failed login against each key. Fire and forget.
-    fn throttle_failure(&self, keys: &[ThrottleKey]);
+    /// Counts a failed login against each key; resolves once counted, so
+    /// that the answer to a failed attempt is given only when the next
+    /// attempt, on any instance, will see it.
+    fn throttle_failure(&self, keys: &[ThrottleKey]) -> StoreFuture<()>;
 
     /// A successful login clears the account's count. Fire and forget.
     fn throttle_success(&self, keys: &[ThrottleKey]);
@@ -327,6 +478,19 @@ pub trait ChatStore: Send + Sync + fmt::Debug {
 
     /// Waits for queued writes to be committed (for a graceful stop).
     fn flush(&self) -> StoreFuture<()>;
+
+    /// The server is stopping: [`Self::flush`], and with a shared store,
+    /// take this instance out of the directory at once (rather than let
+    /// the others wait for its presence to expire).
+    fn close(&self) -> StoreFuture<()> {
+        self.flush()
+    }
+
+    /// Presence across instances, for a store shared by several (see the
+    /// [module docs](self)); `None` for a local store.
+    fn directory(&self) -> Option<Arc<dyn Directory>> {
+        None
+    }
 }
 
 /// Opens the store at `location`, delivering committed lines to `feed`.
@@ -338,6 +502,9 @@ pub fn open(
     Ok(match location {
         StoreLocation::Ephemeral => Arc::new(memory::MemoryStore::new(retention, feed)),
         StoreLocation::Directory(dir) => Arc::new(sqlite::SqliteStore::open(dir, retention, feed)?),
+        StoreLocation::Redis(options) => {
+            Arc::new(redis::RedisStore::open(options, retention, feed)?)
+        }
     })
 }
 

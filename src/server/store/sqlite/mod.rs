@@ -60,11 +60,11 @@ use tracing::{error, info, warn};
 
 use super::{
     AccountRecord, ChatStore, Committed, Created, Feed, LoginSummary, Mail, MailOutcome, NickClaim,
-    OpenError, Retention, RoomLine, StoreCounts, StoreError, StoreFuture, StoredLine, ThrottleKey,
-    unix_now,
+    OpenError, Outage, Retention, RoomLine, StoreCounts, StoreError, StoreFuture, StoredLine,
+    ThrottleKey, unix_now,
 };
 use crate::server::accounts::throttle::Throttles;
-use crate::server::chat::{Nick, RoomName};
+use crate::server::chat::{MemberId, Nick, RoomName};
 
 /// The database file's name in the data directory.
 pub const DATABASE_FILE: &str = "safecalc.db";
@@ -340,7 +340,7 @@ impl ChatStore for SqliteStore {
         self.read(move |conn| account_by_name(conn, &folded))
     }
 
-    fn claim_nick(&self, nick: &Nick) -> StoreFuture<NickClaim> {
+    fn claim_nick(&self, nick: &Nick, _holder: MemberId) -> StoreFuture<NickClaim> {
         let folded = nick.folded();
         self.read(move |conn| {
             Ok(match account_by_name(conn, &folded)? {
@@ -386,8 +386,9 @@ impl ChatStore for SqliteStore {
         super::ready(Ok(wait))
     }
 
-    fn throttle_failure(&self, keys: &[ThrottleKey]) {
+    fn throttle_failure(&self, keys: &[ThrottleKey]) -> StoreFuture<()> {
         self.throttles().failure(keys, Instant::now());
+        super::ready(Ok(()))
     }
 
     fn throttle_success(&self, keys: &[ThrottleKey]) {
@@ -495,7 +496,7 @@ impl Writer {
                 if !self.available {
                     self.available = true;
                     info!("the store is writable again");
-                    self.feed.availability(true);
+                    self.feed.availability(true, Outage::History);
                 }
                 let lines = outcome.committed.len() as u64;
                 self.counts.lines.fetch_add(lines, Ordering::Relaxed);
@@ -521,7 +522,7 @@ impl Writer {
                 error!(error = %e, "a store commit failed; its operations are refused");
                 if self.available {
                     self.available = false;
-                    self.feed.availability(false);
+                    self.feed.availability(false, Outage::History);
                 }
                 // Only now do the callers learn of it (their answers are
                 // dropped unsent: `StoreError::Unavailable`), so that a
@@ -753,7 +754,6 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::chat::MemberId;
 
     /// A feed that remembers what it was given.
     #[derive(Default)]
@@ -763,7 +763,7 @@ mod tests {
         fn deliver(&self, batch: &[Committed]) {
             self.0.lock().unwrap().extend(batch.iter().map(|c| c.id));
         }
-        fn availability(&self, _available: bool) {}
+        fn availability(&self, _available: bool, _what: Outage) {}
     }
 
     fn line(room: &RoomName, origin: MemberId, text: &str) -> RoomLine {
