@@ -185,9 +185,26 @@ fn throttle_keys(session: &Session, nick: &Nick) -> Vec<ThrottleKey> {
     keys
 }
 
-/// Waits out the throttle, or refuses if the wait would be too long.
+/// `/login` once the throttle allows it.
 fn throttled(session: &mut Session, nick: Nick, secret: Secret, out: &mut Vec<Action>) {
     let keys = throttle_keys(session, &nick);
+    after_throttle(
+        session,
+        keys,
+        move |s, keys, out| look_up(s, nick, keys, secret, out),
+        out,
+    );
+}
+
+/// Waits out the throttle on `keys` (saying so), then runs `next` with
+/// them; refuses at once if the wait would be too long. Every password
+/// check goes through here, so that no command is a faster way to guess.
+fn after_throttle(
+    session: &mut Session,
+    keys: Vec<ThrottleKey>,
+    next: impl FnOnce(&mut Session, Vec<ThrottleKey>, &mut Vec<Action>) + Send + 'static,
+    out: &mut Vec<Action>,
+) {
     let wait = store(session).throttle_wait(&keys);
     session.wait(
         wait,
@@ -201,12 +218,9 @@ fn throttled(session: &mut Session, nick: Nick, secret: Secret, out: &mut Vec<Ac
                 out.push(Action::Send(format!(
                     "-- too many failed logins for this name or address; waiting {secs} s"
                 )));
-                s.sleep(
-                    wait,
-                    Box::new(move |s, out| look_up(s, nick, keys, secret, out)),
-                );
+                s.sleep(wait, Box::new(move |s, out| next(s, keys, out)));
             }
-            Ok(_) => look_up(s, nick, keys, secret, out),
+            Ok(_) => next(s, keys, out),
         },
         out,
     );
@@ -362,26 +376,10 @@ fn confirm(
         Some(nick) => throttle_keys(session, &nick),
         None => Vec::new(),
     };
-    let wait = store(session).throttle_wait(&keys);
-    session.wait(
-        wait,
-        move |s, wait, out| match wait {
-            Err(e) => fail(s, out, e),
-            Ok(wait) if wait > MAX_WAIT => {
-                fail(s, out, AccountError::Throttled(wait.as_secs().max(1)));
-            }
-            Ok(wait) if !wait.is_zero() => {
-                let secs = wait.as_secs_f64().ceil() as u64;
-                out.push(Action::Send(format!(
-                    "-- too many failed logins for this name or address; waiting {secs} s"
-                )));
-                s.sleep(
-                    wait,
-                    Box::new(move |s, out| check_own(s, name, keys, secret, then, out)),
-                );
-            }
-            Ok(_) => check_own(s, name, keys, secret, then, out),
-        },
+    after_throttle(
+        session,
+        keys,
+        move |s, keys, out| check_own(s, name, keys, secret, then, out),
         out,
     );
 }
