@@ -3,9 +3,12 @@
 //!
 //! Plain threads and std sockets: this is how a script would drive it.
 
+#[path = "support/spawned.rs"]
+mod spawned;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -18,24 +21,7 @@ fn safecalc() -> Command {
 /// that tests neither share nor leave a data directory) and returns it with
 /// the address it printed.
 fn start(args: &[&str]) -> (Child, String) {
-    let mut child = safecalc()
-        .args(args)
-        .arg("--ephemeral")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn safecalc");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("read stdout");
-    let addr = first
-        .trim()
-        .strip_prefix("safecalc listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
-    (child, addr)
+    spawned::listening(safecalc().args(args).arg("--ephemeral"))
 }
 
 fn connect(addr: &str) -> BufReader<TcpStream> {

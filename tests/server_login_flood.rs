@@ -12,11 +12,12 @@
 //! catches a hang.
 
 mod server_support;
+#[path = "support/spawned.rs"]
+mod spawned;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use server_support::Client;
 
@@ -32,22 +33,14 @@ fn resident_bytes(pid: u32) -> Option<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_wrong_logins_stays_bounded_and_others_are_served() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_safecalc"))
-        .args(["--listen", "127.0.0.1:0", "--ephemeral"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn safecalc");
+    let (mut child, addr) =
+        spawned::listening(Command::new(env!("CARGO_BIN_EXE_safecalc")).args([
+            "--listen",
+            "127.0.0.1:0",
+            "--ephemeral",
+        ]));
     let pid = child.id();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut first)
-        .expect("read stdout");
-    let addr: SocketAddr = first
-        .trim()
-        .strip_prefix("safecalc listening on ")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let addr: SocketAddr = addr.parse().expect("a socket address");
     let mut owner = Client::connect(addr).await;
     assert_eq!(
         owner.ask("/register victim rightpass1").await,

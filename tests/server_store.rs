@@ -18,6 +18,8 @@
 //! lengths.
 
 mod server_support;
+#[path = "support/spawned.rs"]
+mod spawned;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -67,24 +69,11 @@ fn safecalc() -> Command {
 
 /// Starts the binary on `dir` and returns it with its address.
 fn start(dir: &Path) -> (Child, String) {
-    let mut child = safecalc()
-        .args(["--listen", "127.0.0.1:0", "--chat-rate", "0", "--data-dir"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn safecalc");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .expect("read stdout");
-    let addr = first
-        .trim()
-        .strip_prefix("safecalc listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_string();
-    (child, addr)
+    spawned::listening(
+        safecalc()
+            .args(["--listen", "127.0.0.1:0", "--chat-rate", "0", "--data-dir"])
+            .arg(dir),
+    )
 }
 
 /// A blocking line client.

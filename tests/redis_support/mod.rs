@@ -8,6 +8,9 @@
 //! instead of hanging it); no test asserts on how long anything takes.
 #![allow(dead_code)]
 
+#[path = "../support/spawned.rs"]
+mod spawned;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -285,26 +288,13 @@ impl Instance {
     }
 
     pub fn start_with(name: &str, url: &str, extra: &[&str]) -> Instance {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_safecalc"))
-            .args(["--listen", "127.0.0.1:0", "--chat-rate", "0"])
-            .args(["--redis", url, "--instance-name", name])
-            .args(["--presence-ttl", &PRESENCE_TTL_SECONDS.to_string()])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn safecalc");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("read stdout");
-        let addr = first
-            .trim()
-            .strip_prefix("safecalc listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-            .to_string();
+        let (child, addr) = spawned::listening(
+            Command::new(env!("CARGO_BIN_EXE_safecalc"))
+                .args(["--listen", "127.0.0.1:0", "--chat-rate", "0"])
+                .args(["--redis", url, "--instance-name", name])
+                .args(["--presence-ttl", &PRESENCE_TTL_SECONDS.to_string()])
+                .args(extra),
+        );
         Instance {
             name: name.to_string(),
             addr,
