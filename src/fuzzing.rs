@@ -679,7 +679,7 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
     }
 
     /// A variable name: mostly a bound one, sometimes a random identifier
-    /// that is not a built-in name.
+    /// that is neither a built-in name nor a keyword.
     fn name(&mut self) -> arbitrary::Result<String> {
         if self.u.ratio(3, 4)? {
             return Ok(self.u.choose(BOUND)?.0.to_string());
@@ -690,7 +690,9 @@ impl<'u, 'd> TreeBuilder<'u, 'd> {
         for _ in 0..self.u.int_in_range(0..=6u8)? {
             name.push(char::from(*self.u.choose(REST)?));
         }
-        if builtins::is_builtin_name(&name) {
+        // Neither a built-in name nor a keyword (`and`, `if`, `lambda`...):
+        // a variable called `and` prints as text that cannot read back.
+        if builtins::is_builtin_name(&name) || crate::calc::parser::is_keyword(&name) {
             name.insert_str(0, "v_");
         }
         Ok(name)

@@ -23,7 +23,17 @@ const ROOTS: &[&str] = &["fuzz/corpus", "fuzz/regressions"];
 /// The regression inputs that must be there, by target: each is named for
 /// what it found (see fuzz/README.md's findings). Add a file here when you
 /// add it to `fuzz/regressions/`.
-const REGRESSIONS: &[(&str, &[&str])] = &[("eval", &["timeout-248-lines-of-4000-digit-results"])];
+const REGRESSIONS: &[(&str, &[&str])] = &[
+    (
+        "eval",
+        &[
+            "timeout-248-lines-of-4000-digit-results",
+            "empty-list-repeated-a-billion-times",
+        ],
+    ),
+    ("parse", &["hex-literal-of-more-than-4300-digits"]),
+    ("roundtrip", &["variable-named-and"]),
+];
 
 /// The files of `root/<target>/`, for every folder that names a target.
 /// A folder that names no target is an error (a typo would otherwise

@@ -75,7 +75,7 @@ mod format;
 mod limits;
 pub mod number;
 mod ops;
-mod parser;
+pub(crate) mod parser;
 pub mod pymath;
 mod sequence;
 mod suggest;

@@ -352,7 +352,7 @@ fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
 /// Whether `word` is one of Python's keywords (never a name). Chosen by
 /// length and first letter, then compared: most names are rejected
 /// without comparing any text.
-fn is_keyword(word: &str) -> bool {
+pub(crate) fn is_keyword(word: &str) -> bool {
     let bytes = word.as_bytes();
     let Some(first) = bytes.first() else {
         return false;
