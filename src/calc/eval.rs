@@ -27,7 +27,7 @@ use super::ast::{
 use super::attributes;
 use super::builtins::{self, Arg, Builtin, Call, Flow, Host, Sink};
 use super::error::{CalcError, CalcResult, type_error, unsupported, value_error};
-use super::number::{Int, Meter};
+use super::number::{self, FloatPow, Int, Meter};
 use super::ops::{self, Unary};
 use super::sequence::{self, ITEM_COST, Slice};
 use super::suggest::suggestion;
@@ -214,6 +214,13 @@ impl<'a, 'l> Evaluator<'a, 'l> {
             Node::Power { base, exponent } => {
                 let b = self.operand(*base)?;
                 let e = self.operand(*exponent)?;
+                if let Some(result) = machine_word_power(&b, &e, self.meter) {
+                    // Machine words own nothing: forgetting them is
+                    // dropping them, without the drop glue's tests.
+                    std::mem::forget(b);
+                    std::mem::forget(e);
+                    return result;
+                }
                 b.check_computable(OPERAND)?;
                 e.check_computable(OPERAND)?;
                 let result = ops::power(&b, &e, self.meter);
@@ -965,13 +972,35 @@ fn machine_word_op(
     Some(meter.step().map(|()| value))
 }
 
+/// `float ** float` (or a float with a machine-word int) when it is a
+/// float, in line: what [`ops::power`] computes and charges for it, or
+/// `None` (before charging anything) for everything else, which
+/// `ops::power` does (it charges first, then computes; the computation
+/// cannot fail on the budget, so computing first changes no error).
+/// Kept in line for the reason [`machine_word_op`] is.
+#[inline(always)]
+fn machine_word_power(a: &Value, b: &Value, meter: &mut Meter) -> Option<CalcResult<Value>> {
+    let (x, y) = match (a, b) {
+        (Value::Float(x), Value::Float(y)) => (*x, *y),
+        (Value::Float(x), Value::Int(Int::Small(i))) => (*x, *i as f64),
+        (Value::Int(Int::Small(i)), Value::Float(y)) => (*i as f64, *y),
+        _ => return None,
+    };
+    match number::float_pow(x, y) {
+        Ok(FloatPow::Real(r)) => Some(meter.step().map(|()| Value::float(r))),
+        // A complex result, or an error (which ops::power reports after
+        // its charge): left to it.
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::calc::Limits;
 
-    /// The in-line fast path must agree with `ops::binary` on value and
-    /// charge.
+    /// The in-line fast paths must agree with `ops::binary` and
+    /// `ops::power` on value, error and charge.
     #[test]
     fn machine_word_ops_match_the_general_path() {
         let ints = [
@@ -1044,6 +1073,15 @@ mod tests {
                         assert_eq!(shown(&fast), shown(&slow), "{a:?} {op:?} {b:?}");
                         assert_eq!(fast_meter.used(), meter.used(), "{a:?} {op:?} {b:?}");
                     }
+                    let mut fast_meter = Meter::new(&limits);
+                    let Some(fast) = machine_word_power(a, b, &mut fast_meter) else {
+                        assert_eq!(fast_meter.used(), 0, "declined after charging");
+                        continue;
+                    };
+                    let mut meter = Meter::new(&limits);
+                    let slow = ops::power(a, b, &mut meter);
+                    assert_eq!(shown(&fast), shown(&slow), "{a:?} ** {b:?}");
+                    assert_eq!(fast_meter.used(), meter.used(), "{a:?} ** {b:?}");
                 }
             }
         }
