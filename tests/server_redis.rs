@@ -173,14 +173,17 @@ fn a_nick_race_across_instances_has_one_winner() {
                 let nick = nick.clone();
                 thread::spawn(move || {
                     start.wait();
-                    client.ask(&format!("/nick {nick}"))
+                    let answer = client.ask(&format!("/nick {nick}"));
+                    // Still connected when handed back: a winner that
+                    // left now would release the nick, and a slower
+                    // instance's claim, run after that, would rightly win
+                    // it too.
+                    (answer, client)
                 })
             })
             .collect();
-        let mut answers: Vec<String> = racers
-            .into_iter()
-            .map(|r| r.join().expect("racer"))
-            .collect();
+        let (mut answers, _connected): (Vec<String>, Vec<Client>) =
+            racers.into_iter().map(|r| r.join().expect("racer")).unzip();
         answers.sort();
         assert_eq!(
             answers,

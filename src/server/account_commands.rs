@@ -527,7 +527,12 @@ fn delete(session: &mut Session, name: String, out: &mut Vec<Action>) {
         deleted,
         move |s, deleted, out| match deleted {
             Ok(_) => {
-                let guest = s.chat.logout();
+                // With several instances sharing the chat, the deletion's
+                // broadcast (every connection logged in to the account
+                // becomes a guest) may reach this instance before this
+                // answer does, and make this session a guest first: it
+                // is then a guest already, under the nick it was given.
+                let guest = s.chat.logout().or_else(|| s.chat.nick().ok());
                 // Other connections logged in to it become guests too.
                 s.chat.hub().account_deleted(&name);
                 let now = guest.map_or_else(String::new, |nick| format!("; you are now {nick}"));
