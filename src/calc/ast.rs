@@ -85,9 +85,45 @@ pub type BigIntId = usize;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     nodes: Vec<Node>,
-    names: Vec<String>,
+    names: Names,
     big_ints: Vec<Int>,
     root: NodeId,
+}
+
+/// The names of a tree, in the order they were added, in one string.
+///
+/// A line like `max(x,x,...,x)` has 2,000 names: one `String` each cost an
+/// allocation to parse and a free to drop, most of the parse's work. One
+/// buffer and the end of each name cost two allocations per tree.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Names {
+    text: String,
+    /// Where each name ends in `text` (it starts where the previous ends).
+    ends: Vec<usize>,
+}
+
+impl Names {
+    fn push(&mut self, name: &str) -> NameId {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        self.ends.len() - 1
+    }
+
+    fn get(&self, id: NameId) -> &str {
+        let start = if id == 0 { 0 } else { self.ends[id - 1] };
+        &self.text[start..self.ends[id]]
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Appends `other`'s names (their ids move by `self.len()`).
+    fn append(&mut self, other: &Names) {
+        let shift = self.text.len();
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|end| end + shift));
+    }
 }
 
 thread_local! {
@@ -677,7 +713,7 @@ impl Expr {
 
     pub fn variable(name: String) -> Expr {
         let mut tree = Expr::with_capacity(1);
-        let node = Node::Variable(tree.add_name(name));
+        let node = Node::Variable(tree.add_name(&name));
         tree.finish(node)
     }
 
@@ -806,7 +842,7 @@ impl Expr {
             let value = match arg {
                 Argument::Positional(e) => tree.append(e),
                 Argument::Keyword(name, e) => {
-                    let name = tree.add_name(name);
+                    let name = tree.add_name(&name);
                     let value = tree.append(e);
                     tree.push(Node::Keyword { name, value })
                 }
@@ -849,7 +885,7 @@ impl Expr {
     pub fn attribute(value: Expr, name: String) -> Expr {
         let mut tree = Expr::with_capacity(value.nodes.len() + 1);
         let value = tree.append(value);
-        let name = tree.add_name(name);
+        let name = tree.add_name(&name);
         tree.finish(Node::Attribute { value, name })
     }
 
@@ -913,7 +949,7 @@ impl Expr {
         match target {
             Target::Name(name) => {
                 let slot = scope.slot(name);
-                let name = self.add_name(name.clone());
+                let name = self.add_name(name);
                 let store = self.push(Node::Store { slot, name });
                 scope.own(store);
                 store
@@ -954,7 +990,7 @@ impl Expr {
         };
         let nodes = other.nodes.iter().map(|n| n.shifted(offsets));
         self.nodes.extend(nodes);
-        self.names.append(&mut other.names);
+        self.names.append(&other.names);
         self.big_ints.append(&mut other.big_ints);
         other.root + offsets.nodes
     }
@@ -1002,7 +1038,7 @@ impl Expr {
     pub(super) fn with_capacity(nodes: usize) -> Expr {
         Expr {
             nodes: Vec::with_capacity(nodes),
-            names: Vec::new(),
+            names: Names::default(),
             big_ints: Vec::new(),
             root: 0,
         }
@@ -1019,7 +1055,7 @@ impl Expr {
         };
         Expr {
             nodes: spare,
-            names: Vec::new(),
+            names: Names::default(),
             big_ints: Vec::new(),
             root: 0,
         }
@@ -1038,9 +1074,8 @@ impl Expr {
 
     /// Keeps a name, for a [`Node::Variable`] and the other nodes that name
     /// something.
-    pub(super) fn add_name(&mut self, name: String) -> NameId {
-        self.names.push(name);
-        self.names.len() - 1
+    pub(super) fn add_name(&mut self, name: &str) -> NameId {
+        self.names.push(name)
     }
 
     /// Appends a node whose children are already in the tree.
@@ -1097,7 +1132,7 @@ impl Expr {
             }
             match self.nodes[id] {
                 Node::Variable(name) => {
-                    if let Some(slot) = scope.find(&self.names[name]) {
+                    if let Some(slot) = scope.find(self.names.get(name)) {
                         self.nodes[id] = Node::Local { slot, name };
                     }
                 }
@@ -1155,14 +1190,16 @@ impl Expr {
         let mut math_alone = false;
         for node in &self.nodes {
             match *node {
-                Node::Variable(name) if super::builtins::function(&self.names[name]).is_some() => {
-                    let name = &self.names[name];
+                Node::Variable(name)
+                    if super::builtins::function(self.names.get(name)).is_some() =>
+                {
+                    let name = self.names.get(name);
                     return Err(unsupported(format!(
                         "functions are not values: call it, as in {name}(x)"
                     )));
                 }
                 Node::Attribute { value, name } if matches!(self.nodes[value], Node::Math) => {
-                    return Err(attributes::math(&self.names[name]));
+                    return Err(attributes::math(self.names.get(name)));
                 }
                 Node::Math => math_alone = true,
                 _ => {}
@@ -1178,7 +1215,7 @@ impl Expr {
 
     /// A [`Node::Local`] for slot `slot`, named `name`.
     fn local(&mut self, slot: u32, name: &str) -> Node {
-        let name = self.add_name(name.to_string());
+        let name = self.add_name(name);
         Node::Local { slot, name }
     }
 }
@@ -1204,7 +1241,7 @@ impl Expr {
     /// The name of a [`Node::Variable`] (or any node naming one) of this
     /// tree (panics, like [`Expr::node`], on an id from elsewhere).
     pub fn name(&self, id: NameId) -> &str {
-        &self.names[id]
+        self.names.get(id)
     }
 
     /// The value of a [`Node::BigInt`] of this tree (panics, like

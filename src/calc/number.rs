@@ -151,6 +151,11 @@ impl Int {
 pub fn cmp_int(a: &Int, b: &Int) -> Ordering {
     match (a, b) {
         (Int::Small(x), Int::Small(y)) => x.cmp(y),
+        // One shared allocation is equal to itself without reading its
+        // digits: `max(x, x, ...)` on a 4,300-digit `x` compares the same
+        // `Arc` thousands of times, and a full comparison reads all 224
+        // words each time (`Arc`'s `==` already does this; `cmp` does not).
+        (Int::Big(x), Int::Big(y)) if Arc::ptr_eq(x, y) => Ordering::Equal,
         (Int::Big(x), Int::Big(y)) => x.cmp(y),
         // A `Big` is outside the i64 range, so its sign decides.
         (Int::Small(_), Int::Big(y)) => {
@@ -562,6 +567,21 @@ pub fn int_pow(base: &Int, exponent: &Int, m: &mut Meter) -> CalcResult<Int> {
     let twos = f64::from(e) * base_trailing_zeros(base) as f64;
     let words = ((result_bits - twos) / 64.0).ceil() as u64 + 1;
     m.charge(2 * product_cost(words, words) + (result_bits / 64.0) as u64)?;
+    if let Int::Small(b) = base {
+        // A power that fits 128 bits (`3**50`) in machine arithmetic: no
+        // big-number squarings, one allocation for the result.
+        if let Some(r) = i128::from(*b).checked_pow(e) {
+            return m.check_big(BigInt::from(r));
+        }
+        // A power of a power of two is a shift (`2**200`, `(-8)**99`):
+        // one allocation instead of a squaring per bit of the exponent.
+        let magnitude = b.unsigned_abs();
+        if magnitude.is_power_of_two() {
+            let shift = u64::from(magnitude.trailing_zeros()) * u64::from(e);
+            let power = BigInt::one() << shift;
+            return m.check_big(if *b < 0 && e % 2 == 1 { -power } else { power });
+        }
+    }
     m.check_big(num_traits::pow(base.big().into_owned(), e as usize))
 }
 
@@ -917,6 +937,36 @@ mod tests {
         assert_eq!(r, Some(0.0)); // exactly half the smallest subnormal: ties to even
         let r = ratio_to_f64(&BigUint::from(3u32), &(BigUint::from(1u32) << 1076u32));
         assert_eq!(r, Some(5e-324));
+    }
+
+    #[test]
+    fn machine_and_shift_powers_match_repeated_multiplication() {
+        // The i128 path, the shift path (negative bases, odd and even
+        // exponents, i64::MIN) and the general one, against a product.
+        let bases = [
+            3,
+            -3,
+            2,
+            -2,
+            8,
+            -8,
+            1 << 40,
+            -(1 << 40),
+            10,
+            -7,
+            i64::MIN,
+            i64::MAX,
+        ];
+        for base in bases {
+            for e in [2u32, 3, 17, 40, 63, 64, 127, 128, 129, 200] {
+                let mut want = BigInt::one();
+                for _ in 0..e {
+                    want *= BigInt::from(base);
+                }
+                let got = int_pow(&small(base), &small(i64::from(e)), &mut m()).unwrap();
+                assert_eq!(got, Int::from(want), "{base}**{e}");
+            }
+        }
     }
 
     #[test]

@@ -600,7 +600,7 @@ impl Grammar<'_> {
 
     /// Keeps a name in the tree.
     fn add_name(&self, name: &str) -> NameId {
-        self.tree.borrow_mut().add_name(name.to_string())
+        self.tree.borrow_mut().add_name(name)
     }
 
     /// Appends a cell to `list`.
