@@ -128,7 +128,9 @@ def check(evaluate, line, expected):
     try:
         got = repr(evaluate(line))
     except Exception as error:  # noqa: BLE001 - any failure is reported
-        return f"fails: {type(error).__name__}: {str(error)[:60]}"
+        # The first line only: a table cell cannot hold a line break.
+        first = (str(error).splitlines() or [""])[0]
+        return f"fails: {type(error).__name__}: {first[:60]}"
     if got != expected:
         return f"answers {got[:40]}"
     return None
