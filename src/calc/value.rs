@@ -267,38 +267,16 @@ impl Value {
     }
 
     fn check_printable_fully(&self, limits: &Limits) -> CalcResult<()> {
-        let short = match self {
-            Value::Int(Int::Small(_)) if limits.max_str_digits >= 19 => 20,
-            Value::Int(i) => {
-                check_str_digits(i, limits.max_str_digits)?;
-                decimal_digits_upper(i) + 1
-            }
-            Value::Float(_) | Value::Bool(_) | Value::None => 24,
-            Value::Complex(_) => 52,
-            Value::Str(s) => s.len() + 2,
-            Value::Range(r) => r.repr_len_bound(),
-            Value::Tuple(_) | Value::List(_) => {
-                // Most sequences are shown to fit by a bound on their text,
-                // without writing it; the others are written (up to the
-                // limit) to know.
-                let mut room = limits.max_result_chars;
-                if self.repr_fits(limits, &mut room)? {
-                    return Ok(());
-                }
-                let mut scratch = String::new();
-                return self.write_repr_within(&mut scratch, limits);
-            }
-        };
-        if short > limits.max_result_chars && self.repr().len() > limits.max_result_chars {
-            return Err(CalcError::ResultTooLong {
-                max: limits.max_result_chars,
-            });
+        // Most values are shown to fit by a bound on their text, without
+        // writing it; the others are written (up to the limit) to know.
+        let mut room = limits.max_result_chars;
+        if self.repr_fits(limits, &mut room)? {
+            return Ok(());
         }
-        Ok(())
+        let mut scratch = String::new();
+        self.write_repr_within(&mut scratch, limits)
     }
 
-    /// [`Self::write_repr`], checking each int against the digit limit
-    /// before printing it and stopping once `out` passes the length limit.
     /// Whether an upper bound on the repr's length fits in `room` (which
     /// it reduces), checking each int against the digit limit on the way.
     /// Stops at the first item that does not fit, so that a list shared

@@ -233,11 +233,32 @@ fn look_up(
     secret: Secret,
     out: &mut Vec<Action>,
 ) {
+    let name = nick.to_string();
+    verify(
+        session,
+        &name,
+        secret,
+        move |s, record, matched, out| checked(s, record, matched, keys, out),
+        out,
+    );
+}
+
+/// Reads `name`'s account, checks `secret` against it on the blocking
+/// pool (under an admission: hashing is bounded), then runs `next` with
+/// the record and whether it matched. An unknown name is checked against
+/// a dummy hash: the same work, the same answer.
+fn verify(
+    session: &mut Session,
+    name: &str,
+    secret: Secret,
+    next: impl FnOnce(&mut Session, Option<AccountRecord>, bool, &mut Vec<Action>) + Send + 'static,
+    out: &mut Vec<Action>,
+) {
     let admission = match session.accounts.admit() {
         Ok(admission) => admission,
         Err(e) => return fail(session, out, e),
     };
-    let record = store(session).account(nick.as_str());
+    let record = store(session).account(name);
     session.wait(
         record,
         move |s, record, out| {
@@ -247,11 +268,9 @@ fn look_up(
             };
             let accounts = Arc::clone(&s.accounts);
             s.run_blocking(admission, move || -> Resume {
-                // An unknown name is checked against a dummy hash: the
-                // same work, the same answer.
                 let matched = accounts.verify(&secret, record.as_ref().map(|r| r.phc.as_str()));
                 drop(secret);
-                Box::new(move |s, out| checked(s, record, matched, keys, out))
+                Box::new(move |s, out| next(s, record, matched, out))
             });
         },
         out,
@@ -393,39 +412,26 @@ fn check_own(
     then: impl FnOnce(&mut Session, String, &mut Vec<Action>) + Send + 'static,
     out: &mut Vec<Action>,
 ) {
-    let admission = match session.accounts.admit() {
-        Ok(admission) => admission,
-        Err(e) => return fail(session, out, e),
-    };
-    let record = store(session).account(&name);
-    session.wait(
-        record,
-        move |s, record, out| {
-            let record = match record {
-                Ok(record) => record,
-                Err(e) => return fail(s, out, e),
-            };
-            let accounts = Arc::clone(&s.accounts);
-            s.run_blocking(admission, move || -> Resume {
-                let matched = accounts.verify(&secret, record.as_ref().map(|r| r.phc.as_str()));
-                drop(secret);
-                Box::new(move |s, out| {
-                    if matched {
-                        store(s).throttle_success(&keys);
-                        then(s, name, out);
-                    } else {
-                        let counted = store(s).throttle_failure(&keys);
-                        s.wait(
-                            counted,
-                            |s, counted, out| match counted {
-                                Ok(()) => fail(s, out, AccountError::WrongPassword),
-                                Err(e) => fail(s, out, e),
-                            },
-                            out,
-                        );
-                    }
-                })
-            });
+    let account = name.clone();
+    verify(
+        session,
+        &account,
+        secret,
+        move |s, _, matched, out| {
+            if matched {
+                store(s).throttle_success(&keys);
+                then(s, name, out);
+            } else {
+                let counted = store(s).throttle_failure(&keys);
+                s.wait(
+                    counted,
+                    |s, counted, out| match counted {
+                        Ok(()) => fail(s, out, AccountError::WrongPassword),
+                        Err(e) => fail(s, out, e),
+                    },
+                    out,
+                );
+            }
         },
         out,
     );
