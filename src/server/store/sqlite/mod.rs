@@ -4,7 +4,7 @@
 //! # Threads
 //!
 //! The event loop never touches the disk. Two threads of the store's own
-//! own a connection each:
+//! own a connection each, and a task brings the writer's results back:
 //!
 //! * **the writer** takes every operation that changes the database from
 //!   a queue. It waits for the first, takes everything queued behind it
@@ -14,6 +14,14 @@
 //!   carries many senders' lines, and a sender never waits for more than
 //!   the commit in progress and its own). Once a minute, between batches,
 //!   it prunes old lines (by room and by age) in chunks;
+//! * **the relay**, a task on the event loop, not a thread: the writer
+//!   hands it each commit's delivery and answers, in commit order, and it
+//!   runs them there. Fanning a line out to a room wakes every member's
+//!   task; woken from the writer's thread, each wake went through the
+//!   runtime's shared queue (and often woke its thread), and a room of
+//!   100 delivered 0.81 of the memory store's lines per second; woken
+//!   from the event loop they are queued where they run (0.94, in
+//!   BENCHMARKS.md);
 //! * **the reader** answers `/history`, account look-ups and nick checks
 //!   from its own read-only connection (WAL lets it read while the writer
 //!   writes), so a long read never delays a commit.
@@ -204,11 +212,19 @@ impl SqliteStore {
             .lines
             .store(count("SELECT count(*) FROM lines")?, Ordering::Relaxed);
 
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| OpenError::NoRuntime)?;
+        let (relay, mut relayed) = tokio::sync::mpsc::unbounded_channel::<Relayed>();
+        runtime.spawn(async move {
+            while let Some(job) = relayed.recv().await {
+                job();
+            }
+        });
         let (writes, write_queue) = mpsc::channel();
         let (reads, read_queue) = mpsc::channel::<Read>();
         let mut state = Writer {
             conn: writer,
             feed,
+            relay,
             retention,
             counts: Arc::clone(&counts),
             available: true,
@@ -407,10 +423,17 @@ impl ChatStore for SqliteStore {
     }
 }
 
+/// What the writer hands to the event loop after a commit: the delivery
+/// of its lines to the feed and the answers to its callers, run there in
+/// commit order (see [`Writer::commit`]).
+type Relayed = Box<dyn FnOnce() + Send>;
+
 /// The writer thread's state.
 struct Writer {
     conn: Connection,
     feed: Arc<dyn Feed>,
+    /// To the relay task on the runtime.
+    relay: tokio::sync::mpsc::UnboundedSender<Relayed>,
     retention: Retention,
     counts: Arc<Counts>,
     /// The last commit succeeded (the feed was told of each change).
@@ -491,10 +514,10 @@ impl Writer {
         })();
         match result {
             Ok(()) => {
-                if !self.available {
+                let recovered = !self.available;
+                if recovered {
                     self.available = true;
                     info!("the store is writable again");
-                    self.feed.availability(true, Outage::History);
                 }
                 let lines = outcome.committed.len() as u64;
                 self.counts.lines.fetch_add(lines, Ordering::Relaxed);
@@ -509,26 +532,49 @@ impl Writer {
                         self.touched.insert(line.line.room.as_str().to_string());
                     }
                 }
-                if !outcome.committed.is_empty() {
-                    self.feed.deliver(&outcome.committed);
-                }
-                for reply in outcome.replies {
-                    reply();
-                }
+                let feed = Arc::clone(&self.feed);
+                self.relay(Box::new(move || {
+                    if recovered {
+                        feed.availability(true, Outage::History);
+                    }
+                    if !outcome.committed.is_empty() {
+                        feed.deliver(&outcome.committed);
+                    }
+                    for reply in outcome.replies {
+                        reply();
+                    }
+                }));
             }
             Err(e) => {
                 error!(error = %e, "a store commit failed; its operations are refused");
-                if self.available {
-                    self.available = false;
-                    self.feed.availability(false, Outage::History);
-                }
-                // Only now do the callers learn of it (their answers are
-                // dropped unsent: `StoreError::Unavailable`), so that a
-                // member sees the notice before the error it explains.
-                drop(ops);
-                drop(outcome);
+                let lost = self.available;
+                self.available = false;
+                // The callers learn of it (their answers are dropped
+                // unsent: `StoreError::Unavailable`) only after the feed,
+                // so that a member sees the notice before the error it
+                // explains.
+                let unanswered: Vec<Write> = ops.collect();
+                let feed = Arc::clone(&self.feed);
+                self.relay(Box::new(move || {
+                    if lost {
+                        feed.availability(false, Outage::History);
+                    }
+                    drop(unanswered);
+                    drop(outcome);
+                }));
             }
         }
+    }
+
+    /// Hands `job` to the relay task. Delivering on the event loop rather
+    /// than here is what keeps the store's fan-out as fast as the memory
+    /// store's: a member's task woken from its own thread is queued there,
+    /// while one woken from this thread goes through the runtime's shared
+    /// queue and often a thread wake-up, per member and per line (measured
+    /// in BENCHMARKS.md). If the runtime is gone (the server is stopping),
+    /// the job is dropped, and its callers get `Unavailable`.
+    fn relay(&self, job: Relayed) {
+        let _ = self.relay.send(job);
     }
 
     /// One operation inside the batch's transaction. Its caller's answer
