@@ -847,17 +847,72 @@ fn still_open(stream: &ReadHalf) -> bool {
 const CHAT_MARK: &[u8] = b"fanout-";
 
 /// How long a benchmark line took to arrive: it reads
-/// `fanout-SEQ-MICROS`, MICROS being when it was written (since `epoch`).
-fn delivery_micros(line: &[u8], epoch: Instant) -> Option<u64> {
+/// `fanout-SEQ-MICROS`, MICROS being when it was written, and `now` when it
+/// was read (both in microseconds since the run's epoch).
+fn delivery_micros(line: &[u8], now: u64) -> Option<u64> {
     let at = line.windows(CHAT_MARK.len()).position(|w| w == CHAT_MARK)?;
     let rest = std::str::from_utf8(&line[at + CHAT_MARK.len()..]).ok()?;
     let (_, micros) = rest.trim_end().split_once('-')?;
     let written: u64 = micros.parse().ok()?;
-    Some(
-        (epoch.elapsed().as_micros() as u64)
-            .saturating_sub(written)
-            .max(1),
-    )
+    Some(now.saturating_sub(written).max(1))
+}
+
+/// Whether `line` is a benchmark chat line relayed by the server.
+fn is_chat_line(line: &[u8]) -> bool {
+    line.starts_with(b"<") && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK)
+}
+
+/// What one [`read_lines`] call saw.
+enum Chunk {
+    /// Something was read; its complete lines were handed over.
+    Read,
+    /// Nothing arrived within the wait.
+    Quiet,
+    /// The server closed the connection.
+    Closed,
+}
+
+/// Reads whatever has arrived (waiting at most 100 ms for it) and calls
+/// `each` on every complete line in it; a line cut at the end of what
+/// was read waits in `pending` for its end. One read, one timer and one
+/// clock read per chunk rather than per line: a member of a busy room
+/// receives hundreds of thousands of lines a second, and the load
+/// generator (one thread) must not be what limits the figure.
+async fn read_lines(
+    reader: &mut BufReader<ReadHalf>,
+    pending: &mut Vec<u8>,
+    mut each: impl FnMut(&[u8]),
+) -> std::io::Result<Chunk> {
+    let chunk = match tokio::time::timeout(Duration::from_millis(100), reader.fill_buf()).await {
+        Err(_) => return Ok(Chunk::Quiet),
+        Ok(read) => read?,
+    };
+    if chunk.is_empty() {
+        return Ok(Chunk::Closed);
+    }
+    let taken = chunk.len();
+    let mut rest = chunk;
+    if !pending.is_empty() {
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                pending.extend_from_slice(&rest[..=end]);
+                each(pending);
+                pending.clear();
+                rest = &rest[end + 1..];
+            }
+            None => {
+                pending.extend_from_slice(rest);
+                rest = &[];
+            }
+        }
+    }
+    while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        each(&rest[..=end]);
+        rest = &rest[end + 1..];
+    }
+    pending.extend_from_slice(rest);
+    reader.consume(taken);
+    Ok(Chunk::Read)
 }
 
 async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
@@ -872,6 +927,9 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         Some(second) if i % 2 == 1 => second,
         _ => args.addr,
     };
+    // Told by a reader or a drain when it got benchmark lines: the window
+    // may have moved.
+    let progress = Arc::new(tokio::sync::Notify::new());
     // The readers, each counting the benchmark lines it receives.
     let mut counters = Vec::with_capacity(members);
     let mut readers = Vec::with_capacity(members);
@@ -882,33 +940,37 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         counters.push(count.clone());
         let done = done.clone();
         let measuring = measuring.clone();
+        let progress = progress.clone();
         readers.push(tokio::spawn(async move {
             let _write = write; // closing it would end the session
             let mut latency = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
-            let mut line = Vec::new();
+            let mut pending = Vec::new();
             while !done.load(Ordering::Relaxed) {
-                line.clear();
-                let read = tokio::time::timeout(
-                    Duration::from_millis(100),
-                    reader.read_until(b'\n', &mut line),
-                )
-                .await;
-                match read {
-                    Err(_) => continue,
-                    Ok(Ok(0)) => {
+                let now = epoch.elapsed().as_micros() as u64;
+                let measure = measuring.load(Ordering::Relaxed);
+                let (mut received, mut recorded) = (0, Ok(()));
+                let chunk = read_lines(&mut reader, &mut pending, |line| {
+                    if is_chat_line(line) {
+                        received += 1;
+                        if measure && let Some(micros) = delivery_micros(line, now) {
+                            recorded = recorded.and(latency.record(micros));
+                        }
+                    }
+                })
+                .await?;
+                recorded?;
+                match chunk {
+                    Chunk::Closed => {
                         return Err::<Histogram<u64>, BoxError>(
                             "the server closed a member".into(),
                         );
                     }
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => return Err(e.into()),
-                }
-                if line.starts_with(b"<") && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK) {
-                    count.fetch_add(1, Ordering::Relaxed);
-                    if measuring.load(Ordering::Relaxed)
-                        && let Some(micros) = delivery_micros(&line, epoch)
-                    {
-                        latency.record(micros)?;
+                    Chunk::Quiet => {}
+                    Chunk::Read => {
+                        if received > 0 {
+                            count.fetch_add(received, Ordering::Relaxed);
+                            progress.notify_one();
+                        }
                     }
                 }
             }
@@ -933,24 +995,24 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         let count = Arc::new(AtomicU64::new(0));
         sender_counters.push(count.clone());
         let drain_done = done.clone();
+        let progress = progress.clone();
         drains.push(tokio::spawn(async move {
-            let mut line = Vec::new();
+            let mut pending = Vec::new();
             while !drain_done.load(Ordering::Relaxed) {
-                line.clear();
-                let read = tokio::time::timeout(
-                    Duration::from_millis(100),
-                    sender_reader.read_until(b'\n', &mut line),
-                )
+                let mut received = 0;
+                let chunk = read_lines(&mut sender_reader, &mut pending, |line| {
+                    received += u64::from(is_chat_line(line));
+                })
                 .await;
-                match read {
-                    Ok(Ok(0) | Err(_)) => break,
-                    Ok(Ok(_))
-                        if line.starts_with(b"<")
-                            && line.windows(CHAT_MARK.len()).any(|w| w == CHAT_MARK) =>
-                    {
-                        count.fetch_add(1, Ordering::Relaxed);
+                match chunk {
+                    Ok(Chunk::Read) => {
+                        if received > 0 {
+                            count.fetch_add(received, Ordering::Relaxed);
+                            progress.notify_one();
+                        }
                     }
-                    _ => {}
+                    Ok(Chunk::Quiet) => {}
+                    Ok(Chunk::Closed) | Err(_) => break,
                 }
             }
         }));
@@ -995,7 +1057,10 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
             return Err("no member received anything for the reply timeout".into());
         }
         if sent.saturating_sub(behind) + batch > args.chat_window {
-            tokio::task::yield_now().await;
+            // Wait for a reader to get something, instead of spinning: a
+            // spinning load generator takes the CPU a server's own threads
+            // (the SQLite store's writer) would run on.
+            let _ = tokio::time::timeout(Duration::from_millis(10), progress.notified()).await;
             continue;
         }
         let mut lines = String::new();
