@@ -204,7 +204,9 @@ impl LineCodec {
             .position(|&byte| matches!(byte, b'\r' | b'\n' | IAC))
             .unwrap_or(candidates.len());
         if run > 0 {
-            self.line_buffer().extend_from_slice(&candidates[..run]);
+            let line = self.line_buffer();
+            reserve_wiping(line, run);
+            line.extend_from_slice(&candidates[..run]);
         }
         run
     }
@@ -312,7 +314,9 @@ impl LineCodec {
                 })
             }
             _ => {
-                self.line_buffer().push(byte);
+                let line = self.line_buffer();
+                reserve_wiping(line, 1);
+                line.push(byte);
                 None
             }
         }
@@ -332,6 +336,24 @@ impl LineCodec {
     }
 }
 
+/// Makes room for `additional` more bytes in `line`, overwriting the old
+/// allocation if it has to move. With the zeroing of the read buffer's
+/// consumed bytes in [`LineCodec::decode`], this leaves the only copy of a
+/// line's bytes in the frame it becomes: a password (a prompt's answer, or
+/// `/login NAME PASSWORD`) is then overwritten when its `Secret` is
+/// dropped, instead of lingering in freed or reused buffers until other
+/// bytes land there. (Over TLS, rustls's own buffers are not ours.)
+fn reserve_wiping(line: &mut Vec<u8>, additional: usize) {
+    if line.capacity() - line.len() >= additional {
+        return;
+    }
+    let mut bigger = Vec::with_capacity((line.len() + additional).max(line.capacity() * 2).max(8));
+    bigger.extend_from_slice(line);
+    line.fill(0);
+    std::hint::black_box(&*line);
+    *line = bigger;
+}
+
 impl Decoder for LineCodec {
     type Item = Frame;
     /// Decoding itself never fails: every malformed input is a [`Frame`].
@@ -346,12 +368,15 @@ impl Decoder for LineCodec {
             let Some(&byte) = src.get(at) else { break };
             at += 1;
             if let Some(frame) = self.step(byte) {
-                // Leave the bytes after this frame for the next call.
+                // Leave the bytes after this frame for the next call; the
+                // frame's own are overwritten first (see `reserve_wiping`).
+                src[..at].fill(0);
                 src.advance(at);
                 return Ok(Some(frame));
             }
         }
         // Every byte is now in `self.line` or dropped.
+        src.fill(0);
         src.clear();
         Ok(None)
     }
