@@ -266,6 +266,13 @@ fn an_account_made_on_one_instance_is_used_on_another() {
     assert_eq!(back.line(), "-- 1 message while you were away:");
     let message = back.line();
     assert!(message.ends_with("[msg] <bob> see you later"), "{message}");
+    // Marked delivered: no longer waiting, kept as a record.
+    assert_eq!(redis.command(&["LLEN", "safecalc:mail:ann"]), "0");
+    let delivered = redis.command(&["LRANGE", "safecalc:delivered:ann", "0", "-1"]);
+    assert!(
+        delivered.ends_with("[msg] <bob> see you later"),
+        "{delivered}"
+    );
     // The throttle is shared: three failures on one instance, and the
     // next attempt on the other waits.
     for _ in 0..3 {

@@ -158,7 +158,8 @@ pub enum StoreLocation {
 pub struct Retention {
     /// Lines kept per room; older ones are pruned.
     pub lines_per_room: usize,
-    /// Lines and undelivered messages older than this many days are pruned.
+    /// Lines and private messages (waiting or delivered) older than this
+    /// many days are pruned.
     pub days: u32,
     /// Undelivered private messages one account may have waiting.
     pub mailbox: usize,
@@ -262,7 +263,10 @@ pub enum MailOutcome {
 }
 
 /// What a user is told at login: the private messages that waited (now
-/// marked delivered) and the unread lines per room.
+/// marked delivered: never shown again, no longer counted against the
+/// mailbox; the SQLite and Redis stores keep the newest mailbox's worth
+/// of them as a record, the memory store drops them) and the unread lines
+/// per room.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoginSummary {
     pub mail: Vec<Mail>,

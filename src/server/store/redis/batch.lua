@@ -280,11 +280,12 @@ ops.P = function(a)
     return 1
 end
 
--- D folded name: deletes the account with its mailbox and read markers,
--- and tells every instance (its connections become guests).
+-- D folded name: deletes the account with its mail (waiting and
+-- delivered) and read markers, and tells every instance (its connections
+-- become guests).
 ops.D = function(a)
     local n = redis.call('HDEL', key('accounts'), a[1])
-    redis.call('DEL', key('mail:', a[1]), key('seen:', a[1]))
+    redis.call('DEL', key('mail:', a[1]), key('delivered:', a[1]), key('seen:', a[1]))
     redis.call('PUBLISH', CHAT, table.concat({ 'D', a[2] }, US))
     return n
 end
@@ -307,12 +308,22 @@ ops.S = function(a)
     return 'stored'
 end
 
--- Q folded: what an account is told at login: its mail (now taken) and,
--- per room it left, the lines added since (at most what is kept).
+-- Q folded max days: what an account is told at login: its mail (now
+-- marked delivered: moved to its list of delivered messages, which keeps
+-- the newest max for days) and, per room it left, the lines added since
+-- (at most what is kept).
 ops.Q = function(a)
     local box = key('mail:', a[1])
     local mail = redis.call('LRANGE', box, 0, -1)
-    redis.call('DEL', box)
+    if #mail > 0 then
+        local done = key('delivered:', a[1])
+        for i = 1, #mail do
+            redis.call('RPUSH', done, mail[i])
+        end
+        redis.call('LTRIM', done, -tonumber(a[2]), -1)
+        redis.call('PEXPIRE', done, tonumber(a[3]) * 86400000)
+        redis.call('DEL', box)
+    end
     local unread = {}
     local markers = redis.call('HGETALL', key('seen:', a[1]))
     for i = 1, #markers, 2 do

@@ -13,6 +13,7 @@
 //! | `rooms` | set | rooms that ever had a member (what the pruning and `/stats` visit) |
 //! | `accounts` | hash | folded name → name and argon2id PHC string |
 //! | `mail:NAME` | list | an account's waiting private messages |
+//! | `delivered:NAME` | list | the newest mailbox's worth of its delivered ones (a record) |
 //! | `seen:NAME` | hash | room → lines the account had seen there (read markers) |
 //! | `throttle:a:NAME`, `throttle:ip:ADDR` | hash | failed logins (expire) |
 //! | `instances` | sorted set | instance → the deadline of its heartbeat |

@@ -306,7 +306,14 @@ fn encode(call: &mut Call<'_>, op: &Op, inner: &Inner) {
                 &num(u64::from(inner.retention.days)),
             ],
         ),
-        Op::LoginSummary { account, .. } => call.op("Q", &[&account.to_ascii_lowercase()]),
+        Op::LoginSummary { account, .. } => call.op(
+            "Q",
+            &[
+                &account.to_ascii_lowercase(),
+                &num(inner.retention.mailbox as u64),
+                &num(u64::from(inner.retention.days)),
+            ],
+        ),
         Op::MarkSeen { account, room } => {
             call.op("K", &[&account.to_ascii_lowercase(), room.as_str()]);
         }

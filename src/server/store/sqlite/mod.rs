@@ -678,7 +678,9 @@ impl Writer {
                         return Ok(MailOutcome::NoSuchAccount);
                     }
                     let waiting: i64 = tx
-                        .prepare_cached("SELECT count(*) FROM mail WHERE recipient = ?1")?
+                        .prepare_cached(
+                            "SELECT count(*) FROM mail WHERE recipient = ?1 AND delivered IS NULL",
+                        )?
                         .query_row([&folded], |r| r.get(0))?;
                     if waiting as usize >= retention.mailbox {
                         return Ok(MailOutcome::Full {
@@ -698,7 +700,7 @@ impl Writer {
                 let summary = (|| {
                     let mail = tx
                         .prepare_cached(
-                            "SELECT time, text FROM mail WHERE recipient = ?1 ORDER BY id",
+                            "SELECT time, text FROM mail WHERE recipient = ?1 AND delivered IS NULL ORDER BY id",
                         )?
                         .query_map([&folded], |r| {
                             Ok(Mail {
@@ -707,8 +709,22 @@ impl Writer {
                             })
                         })?
                         .collect::<rusqlite::Result<Vec<_>>>()?;
-                    tx.prepare_cached("DELETE FROM mail WHERE recipient = ?1")?
-                        .execute([&folded])?;
+                    tx.prepare_cached(
+                        "UPDATE mail SET delivered = ?2 WHERE recipient = ?1 AND delivered IS NULL",
+                    )?
+                    .execute(params![folded, unix_now()])?;
+                    // Delivered messages are a record, not a second
+                    // mailbox: the newest mailbox's worth is kept (so an
+                    // account's rows stay within twice the mailbox).
+                    tx.prepare_cached(
+                        "DELETE FROM mail WHERE recipient = ?1 AND delivered IS NOT NULL AND id <=
+                             (SELECT id FROM mail WHERE recipient = ?1 AND delivered IS NOT NULL
+                              ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+                    )?
+                    .execute(params![
+                        folded,
+                        i64::try_from(retention.mailbox).unwrap_or(i64::MAX)
+                    ])?;
                     let markers = tx
                         .prepare_cached(
                             "SELECT room, line FROM seen WHERE account = ?1 ORDER BY room",
@@ -925,6 +941,89 @@ mod tests {
             .collect();
         assert_eq!(kept, ["line 7", "line 8", "line 9"]);
         assert_eq!(store.counts().lines, 3);
+        drop(store);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Counts `account`'s rows in `mail`: (waiting, delivered).
+    fn mail_rows(dir: &Path, account: &str) -> (i64, i64) {
+        let conn = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+        conn.query_row(
+            "SELECT count(*) FILTER (WHERE delivered IS NULL), count(*) FILTER (WHERE delivered IS NOT NULL)
+             FROM mail WHERE recipient = ?1",
+            [account],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    }
+
+    /// Mail shown at login is marked delivered, not deleted: it is never
+    /// shown again, it no longer counts against the mailbox, and at most
+    /// a mailbox's worth of it is kept. A database of the first schema
+    /// (mail without the mark) is migrated, its waiting mail still waits.
+    #[tokio::test]
+    async fn delivered_mail_is_marked_and_a_first_schema_database_keeps_its_waiting_mail() {
+        let dir = std::env::temp_dir().join(format!("safecalc-unit-mail-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        {
+            // A database as the first schema left it, with one waiting message.
+            let mut conn = Connection::open(dir.join(DATABASE_FILE)).unwrap();
+            schema::migrate(&mut conn, &schema::MIGRATIONS[..1]).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO accounts VALUES ('ann', 'Ann', 'phc', 0);
+                 INSERT INTO mail (recipient, time, text) VALUES ('ann', {}, 'from before');",
+                unix_now() - 60
+            ))
+            .unwrap();
+        }
+        let retention = Retention {
+            lines_per_room: 100,
+            days: 30,
+            mailbox: 3,
+        };
+        let store = SqliteStore::open(&dir, retention, Arc::new(Seen::default())).unwrap();
+        let texts = |summary: LoginSummary| -> Vec<String> {
+            summary.mail.into_iter().map(|m| m.text).collect()
+        };
+        assert_eq!(
+            texts(store.login_summary("Ann").await.unwrap()),
+            ["from before"]
+        );
+        assert_eq!(mail_rows(&dir, "ann"), (0, 1), "marked, not deleted");
+        assert!(
+            texts(store.login_summary("ann").await.unwrap()).is_empty(),
+            "shown once"
+        );
+
+        // A full mailbox counts only what waits.
+        for round in 0..2 {
+            for i in 0..3 {
+                let sent = store
+                    .send_mail("ann", &format!("r{round} m{i}"))
+                    .await
+                    .unwrap();
+                assert_eq!(sent, MailOutcome::Stored);
+            }
+            let full = store.send_mail("ann", "one too many").await.unwrap();
+            assert_eq!(full, MailOutcome::Full { max: 3 });
+            let shown = texts(store.login_summary("ann").await.unwrap());
+            assert_eq!(
+                shown,
+                (0..3).map(|i| format!("r{round} m{i}")).collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(
+            mail_rows(&dir, "ann"),
+            (0, 3),
+            "the newest mailbox's worth is kept"
+        );
+        assert!(store.delete_account("ann").await.unwrap());
+        assert_eq!(
+            mail_rows(&dir, "ann"),
+            (0, 0),
+            "unregistering deletes it all"
+        );
         drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }

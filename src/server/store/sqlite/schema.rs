@@ -17,7 +17,9 @@
 //!   and by time for pruning by age.
 //! * `accounts`: name folded to lower case (the key), the name as
 //!   registered, the argon2id PHC string, when it was created.
-//! * `mail`: private messages kept for an account until delivered.
+//! * `mail`: private messages for an account, `delivered` (a time) null
+//!   while they wait; once delivered they are kept as a record, at most a
+//!   mailbox's worth per account, and pruned by age like lines.
 //! * `seen`: per account and room, the last line id the account saw there.
 
 use rusqlite::{Connection, Transaction};
@@ -57,6 +59,8 @@ pub const MIGRATIONS: &[&str] = &[
          line INTEGER NOT NULL,
          PRIMARY KEY (account, room)
      ) WITHOUT ROWID;",
+    // 1 -> 2: delivered messages are marked, not deleted.
+    "ALTER TABLE mail ADD COLUMN delivered INTEGER;",
 ];
 
 /// What [`migrate`] found wrong with a file.
