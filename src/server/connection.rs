@@ -43,6 +43,13 @@ const READ_CHUNK: usize = 1024;
 /// it takes to send that reply.
 const WRITE_BUFFER: usize = 1024;
 
+/// How far the reply buffer may grow with relayed chat lines before it is
+/// sent. A member of a busy room is handed its room's lines in batches;
+/// sent 1 KiB at a time they cost a write per 25 lines, and those writes
+/// were most of the event loop's time in a room of 100 (BENCHMARKS.md).
+/// Given back, as after a long reply, once sent.
+const RELAY_WRITE_BUFFER: usize = 16 * 1024;
+
 /// After a goodbye, at most this much further input is read and dropped
 /// while waiting for the client to close (see [`Connection::close`]).
 const LINGER_BYTES: usize = 64 * 1024;
@@ -156,7 +163,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// buffer, and says whether they did; if not, nothing is queued and
     /// [`Self::write_line`] will make room. Never waits.
     pub fn queue_line(&mut self, line: &str) -> bool {
-        self.queue(&[line.as_bytes(), b"\r\n"])
+        self.queue(&[line.as_bytes(), b"\r\n"], WRITE_BUFFER)
+    }
+
+    /// Like [`Self::queue_line`], for a relayed chat line: the buffer may
+    /// grow to 16 KiB for these (`RELAY_WRITE_BUFFER`).
+    pub fn queue_relayed_line(&mut self, line: &str) -> bool {
+        self.queue(&[line.as_bytes(), b"\r\n"], RELAY_WRITE_BUFFER)
     }
 
     /// Queues `line` and its CR LF for sending, first sending what is
@@ -170,10 +183,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         self.write(&[bytes]).await
     }
 
-    /// Queues `parts` if they fit the reply buffer.
-    fn queue(&mut self, parts: &[&[u8]]) -> bool {
+    /// Queues `parts` if they fit the reply buffer, up to `limit` bytes.
+    fn queue(&mut self, parts: &[&[u8]], limit: usize) -> bool {
         let len: usize = parts.iter().map(|part| part.len()).sum();
-        let fits = self.replies.len() + len <= WRITE_BUFFER;
+        let fits = self.replies.len() + len <= limit;
         if fits {
             self.append(parts);
         }
@@ -184,11 +197,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// reply longer than the buffer is queued whole all the same (the
     /// buffer grows for it) and sent at once.
     async fn write(&mut self, parts: &[&[u8]]) -> io::Result<()> {
-        if self.queue(parts) {
+        if self.queue(parts, WRITE_BUFFER) {
             return Ok(());
         }
         self.flush().await?;
-        if !self.queue(parts) {
+        if !self.queue(parts, WRITE_BUFFER) {
             self.append(parts);
             self.flush().await?;
         }
@@ -329,6 +342,27 @@ mod tests {
             conn.read_frame().await.unwrap(),
             Some(Frame::Line("three".into()))
         );
+    }
+
+    #[tokio::test]
+    async fn relayed_lines_fill_a_larger_buffer_that_is_given_back_once_sent() {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let mut conn = Connection::new(server, 16);
+        let line = "<bob> a relayed chat line";
+        let mut queued = 0;
+        while conn.queue_relayed_line(line) {
+            queued += line.len() + 2;
+        }
+        assert!(queued > WRITE_BUFFER, "more than a reply buffer: {queued}");
+        assert!(queued <= RELAY_WRITE_BUFFER);
+        assert!(!conn.queue_line("a reply"), "replies keep their own limit");
+        conn.flush().await.unwrap();
+        assert!(conn.replies.capacity() <= WRITE_BUFFER, "given back");
+        drop(conn);
+        let mut received = String::new();
+        let mut client = client;
+        client.read_to_string(&mut received).await.unwrap();
+        assert_eq!(received.len(), queued);
     }
 
     #[tokio::test]

@@ -237,7 +237,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Handler<S> {
             };
             let frame = match next {
                 Next::Relayed(line) => {
-                    guards.send_line(&mut self.connection, &line).await?;
+                    if !self.connection.queue_relayed_line(&line) {
+                        guards.send_line(&mut self.connection, &line).await?;
+                    }
                     continue;
                 }
                 Next::Frame(frame) => frame,
@@ -363,7 +365,7 @@ async fn finish<S: AsyncRead + AsyncWrite + Unpin>(
     pending: Pending,
     guards: &mut Guards<'_, '_>,
     connection: &mut Connection<S>,
-    relayed: Option<&mut tokio::sync::mpsc::Receiver<super::chat::Line>>,
+    relayed: Option<&mut super::chat::Incoming>,
 ) -> Result<Resume, ConnectionError> {
     // What the command said so far goes out before the wait (a throttle
     // says how long it will be).
@@ -577,7 +579,7 @@ impl Guards<'_, '_> {
     /// [`FAST_STOP_CHECK_INTERVAL`] looks at the stop token first.
     fn ready_now<S: AsyncRead + AsyncWrite + Unpin>(
         &mut self,
-        relayed: Option<&mut tokio::sync::mpsc::Receiver<super::chat::Line>>,
+        relayed: Option<&mut super::chat::Incoming>,
         connection: &mut Connection<S>,
     ) -> Result<Option<Next>, ConnectionError> {
         if counted_to(&mut self.looks_unchecked, FAST_STOP_CHECK_INTERVAL)

@@ -12,10 +12,11 @@
 //!   order to get wrong: operations that need the store build what they
 //!   need under the lock, release it, and hand the store's future to the
 //!   session;
-//! * delivery is [`mpsc::Sender::try_send`] into the recipient's bounded
-//!   queue: it never waits. A recipient whose queue is full is removed on
-//!   the spot and its [`Inbox::kicked`] token cancelled, which makes its
-//!   connection close (see `handler.rs`);
+//! * delivery is [`mpsc::Sender::try_send`] into the recipient's queue,
+//!   bounded in lines (a `Batch` counts all of its lines): it never
+//!   waits. A recipient whose queue is full is removed on the spot and its
+//!   [`Inbox::kicked`] token cancelled, which makes its connection close
+//!   (see `handler.rs`);
 //! * removals that cause announcements that overflow further queues are
 //!   handled by a work list, not recursion.
 //!
@@ -52,12 +53,13 @@
 //! logs in is renamed to a fresh guest nick.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use futures_util::FutureExt;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio_util::sync::CancellationToken;
 
 use super::names::{MAX_NICK_CHARS, Nick, RoomName};
@@ -75,6 +77,25 @@ pub type MemberId = u64;
 /// One line for a member's terminal. Shared: a line sent to a room of a
 /// thousand is one allocation.
 pub type Line = Arc<str>;
+
+/// A room's lines from one delivery of the store, each with its sender
+/// (who skips it), queued whole for every member of the room: one queue
+/// entry per member per batch rather than per line. A commit of the
+/// SQLite store carries every line written meanwhile, and queueing each
+/// line to each member (a channel push, a permit, a wake) was most of the
+/// event loop's time in a room of 100 (see BENCHMARKS.md).
+type Batch = Arc<[(MemberId, Line)]>;
+
+/// Most lines in one [`Batch`]: a member's queue is bounded in lines, and
+/// a batch goes in whole or not at all.
+const MAX_BATCH_LINES: usize = 64;
+
+/// What a member's queue carries.
+#[derive(Debug)]
+enum Delivery {
+    Line(Line),
+    Batch(Batch),
+}
 
 /// The shared chat state. Create one per server with [`ChatHub::new`] (in
 /// memory) or [`ChatHub::open`].
@@ -149,7 +170,11 @@ struct Member {
     /// `None` while the member is not in chat mode; such a member gets no
     /// relayed lines (they would break calc mode's one-reply-per-line rule).
     room: Option<RoomName>,
-    outbox: mpsc::Sender<Line>,
+    outbox: mpsc::Sender<Delivery>,
+    /// Lines in `outbox` beyond one per entry (a batch's others), not yet
+    /// taken (shared with its [`Incoming`]). Queued lines are the entries
+    /// plus these: a single line, the common case, costs no counting.
+    extra: Arc<AtomicUsize>,
     kicked: CancellationToken,
 }
 
@@ -219,8 +244,77 @@ impl RateMeter {
 /// with [`ChatHub::register_within`], when the server stops).
 #[derive(Debug)]
 pub struct Inbox {
-    pub messages: mpsc::Receiver<Line>,
+    pub messages: Incoming,
     pub kicked: CancellationToken,
+}
+
+/// A member's queue of relayed lines, bounded in lines
+/// ([`ChatConfig::queue`]): taken one line at a time, whether the hub
+/// queued them one by one or as a room's `Batch`, without the member's
+/// own lines.
+#[derive(Debug)]
+pub struct Incoming {
+    queue: mpsc::Receiver<Delivery>,
+    /// The batch being read, and the next place in it.
+    batch: Option<(Batch, usize)>,
+    me: MemberId,
+    extra: Arc<AtomicUsize>,
+}
+
+impl Incoming {
+    /// The next line, if one is queued now.
+    pub fn try_recv(&mut self) -> Result<Line, TryRecvError> {
+        loop {
+            if let Some(line) = self.next_in_batch() {
+                return Ok(line);
+            }
+            let delivery = self.queue.try_recv()?;
+            if let Some(line) = self.accept(delivery) {
+                return Ok(line);
+            }
+        }
+    }
+
+    /// The next line, waiting for one; `None` once the hub has let go of
+    /// the member. Cancel safe: what was taken from the queue is kept in
+    /// `self`.
+    pub async fn recv(&mut self) -> Option<Line> {
+        loop {
+            if let Some(line) = self.next_in_batch() {
+                return Some(line);
+            }
+            let delivery = self.queue.recv().await?;
+            if let Some(line) = self.accept(delivery) {
+                return Some(line);
+            }
+        }
+    }
+
+    /// Takes `delivery` off the queue's count (a batch is then held here,
+    /// at most [`MAX_BATCH_LINES`] beyond the bound), and returns its
+    /// first line for this member.
+    fn accept(&mut self, delivery: Delivery) -> Option<Line> {
+        match delivery {
+            Delivery::Line(line) => Some(line),
+            Delivery::Batch(batch) => {
+                self.extra.fetch_sub(batch.len() - 1, Ordering::Relaxed);
+                self.batch = Some((batch, 0));
+                self.next_in_batch()
+            }
+        }
+    }
+
+    fn next_in_batch(&mut self) -> Option<Line> {
+        let (batch, at) = self.batch.as_mut()?;
+        while let Some((origin, line)) = batch.get(*at) {
+            *at += 1;
+            if *origin != self.me {
+                return Some(Arc::clone(line));
+            }
+        }
+        self.batch = None;
+        None
+    }
 }
 
 /// A session's handle on its membership. Dropping it removes the member
@@ -367,7 +461,8 @@ impl ChatHub {
     /// shared token's mutex, taken on every wait by every connection, was
     /// the server's hottest lock under load.
     pub fn register_within(self: &Arc<Self>, stop: &CancellationToken) -> (ChatMember, Inbox) {
-        let (outbox, messages) = mpsc::channel(self.config.queue);
+        let (outbox, queue) = mpsc::channel(self.config.queue.max(1));
+        let extra = Arc::new(AtomicUsize::new(0));
         let kicked = stop.child_token();
         let id = {
             let mut state = self.lock();
@@ -380,6 +475,7 @@ impl ChatHub {
                 account: None,
                 room: None,
                 outbox,
+                extra: Arc::clone(&extra),
                 kicked: kicked.clone(),
             };
             state.members.insert(id, member);
@@ -390,6 +486,12 @@ impl ChatHub {
             id,
             bucket: TokenBucket::per_second(self.config.rate, Instant::now()),
             departed: false,
+        };
+        let messages = Incoming {
+            queue,
+            batch: None,
+            me: id,
+            extra,
         };
         (member, Inbox { messages, kicked })
     }
@@ -492,11 +594,30 @@ impl Shared {
 
 impl Feed for Shared {
     fn deliver(&self, batch: &[Committed]) {
+        if let [one] = batch {
+            // One line (the memory store's every publish): no batch to make.
+            let line = &one.line;
+            return self.with_state(|state, overflowed| {
+                state.meter.add(1, Instant::now());
+                state.to_room(&line.room, Some(line.origin), &line.text, overflowed);
+            });
+        }
+        // Each room's lines, in commit order (a member is in one room, so
+        // the order across rooms is no one's).
+        let mut rooms: HashMap<&RoomName, Vec<(MemberId, Line)>> = HashMap::new();
+        for committed in batch {
+            let line = &committed.line;
+            rooms
+                .entry(&line.room)
+                .or_default()
+                .push((line.origin, Arc::clone(&line.text)));
+        }
         self.with_state(|state, overflowed| {
             state.meter.add(batch.len() as u64, Instant::now());
-            for committed in batch {
-                let line = &committed.line;
-                state.to_room(&line.room, Some(line.origin), &line.text, overflowed);
+            for (room, lines) in rooms {
+                for chunk in lines.chunks(MAX_BATCH_LINES) {
+                    state.batch_to_room(room, &Batch::from(chunk), overflowed);
+                }
             }
         });
     }
@@ -675,12 +796,62 @@ impl State {
 
     /// Queues `line` for member `to`; a full queue puts it on `overflowed`.
     fn send(&self, to: MemberId, line: &Line, overflowed: &mut Vec<MemberId>) {
-        if let Some(member) = self.members.get(&to) {
-            match member.outbox.try_send(Arc::clone(line)) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => overflowed.push(to),
-                // The connection is ending; its ChatMember will remove it.
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
+        self.queue(to, || Delivery::Line(Arc::clone(line)), 1, overflowed);
+    }
+
+    /// Queues `delivery` (of `lines` lines) for member `to`, if its queue
+    /// has room for that many lines; if not, puts it on `overflowed`.
+    fn queue(
+        &self,
+        to: MemberId,
+        delivery: impl FnOnce() -> Delivery,
+        lines: usize,
+        overflowed: &mut Vec<MemberId>,
+    ) {
+        let Some(member) = self.members.get(&to) else {
+            return;
+        };
+        let limit = member.outbox.max_capacity();
+        let entries = limit - member.outbox.capacity();
+        // The count of a batch's other lines is only looked at when the
+        // entries could hold too many lines: it lives in an allocation of
+        // its own, one more cache miss per member and line otherwise.
+        let at_most = entries.saturating_mul(MAX_BATCH_LINES) + lines;
+        if at_most > limit && entries + member.extra.load(Ordering::Relaxed) + lines > limit {
+            overflowed.push(to);
+            return;
+        }
+        // Counted before it is sent, so that the reader, which takes it off
+        // the count, never takes off more than is there.
+        let extra = lines - 1;
+        if extra > 0 {
+            member.extra.fetch_add(extra, Ordering::Relaxed);
+        }
+        match member.outbox.try_send(delivery()) {
+            Ok(()) => {}
+            Err(e) => {
+                if extra > 0 {
+                    member.extra.fetch_sub(extra, Ordering::Relaxed);
+                }
+                match e {
+                    mpsc::error::TrySendError::Full(_) => overflowed.push(to),
+                    // The connection is ending; its ChatMember will remove it.
+                    mpsc::error::TrySendError::Closed(_) => {}
+                }
+            }
+        }
+    }
+
+    /// Queues `batch` for everyone in `room` (its senders skip their own).
+    fn batch_to_room(&self, room: &RoomName, batch: &Batch, overflowed: &mut Vec<MemberId>) {
+        if let Some(r) = self.rooms.get(room) {
+            for &to in &r.members {
+                self.queue(
+                    to,
+                    || Delivery::Batch(Arc::clone(batch)),
+                    batch.len(),
+                    overflowed,
+                );
             }
         }
     }
@@ -1344,6 +1515,78 @@ mod tests {
         assert_eq!(here.now_or_never().expect("ready").expect("here").len(), 2);
         // The nick is free again.
         c.set_nick("b").unwrap();
+    }
+
+    /// A store's batch (a SQLite commit carries many senders' lines)
+    /// reaches every member of each room in commit order, without the
+    /// member's own lines, as one queue entry; the queue is still bounded
+    /// in lines, a batch counted whole.
+    #[test]
+    fn a_batch_reaches_each_room_in_order_without_own_lines_and_counts_in_lines() {
+        let feed: Arc<Mutex<Option<Arc<dyn Feed>>>> = Arc::default();
+        let config = ChatConfig {
+            rate: 0,
+            queue: 8,
+            ..ChatConfig::default()
+        };
+        let retention = config.retention();
+        let kept = Arc::clone(&feed);
+        let hub = ChatHub::with_store(config, move |f| {
+            *kept.lock().unwrap() = Some(Arc::clone(&f));
+            Arc::new(store::memory::MemoryStore::new(retention, f))
+        });
+        let feed = feed.lock().unwrap().clone().unwrap();
+        let x = RoomName::parse("x").unwrap();
+        let (mut a, mut ia) = hub.register();
+        let (mut b, mut ib) = hub.register();
+        let (mut c, mut ic) = hub.register();
+        a.join(RoomName::lobby()).unwrap();
+        b.join(RoomName::lobby()).unwrap();
+        c.join(x.clone()).unwrap();
+        for inbox in [&mut ia, &mut ib, &mut ic] {
+            drain(inbox);
+        }
+        let committed = |lines: &[(&RoomName, &ChatMember, &str)]| -> Vec<Committed> {
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, (room, from, text))| Committed {
+                    id: i as u64 + 1,
+                    time: 0,
+                    line: RoomLine {
+                        room: (*room).clone(),
+                        origin: from.id(),
+                        nick: String::new(),
+                        account: None,
+                        text: (*text).into(),
+                    },
+                })
+                .collect()
+        };
+        let lobby = RoomName::lobby();
+        feed.deliver(&committed(&[
+            (&lobby, &a, "<a> 1"),
+            (&x, &c, "<c> x1"),
+            (&lobby, &b, "<b> 2"),
+            (&lobby, &a, "<a> 3"),
+        ]));
+        assert_eq!(drain(&mut ia), ["<b> 2"]);
+        assert_eq!(drain(&mut ib), ["<a> 1", "<a> 3"]);
+        assert!(drain(&mut ic).is_empty(), "its own line only");
+
+        // b stops reading: 5 lines fit its queue of 8, 5 more do not.
+        let five: Vec<String> = (0..5).map(|i| format!("<a> {i}")).collect();
+        let batch: Vec<_> = five.iter().map(|t| (&lobby, &a, t.as_str())).collect();
+        feed.deliver(&committed(&batch));
+        assert!(!ib.kicked.is_cancelled());
+        feed.deliver(&committed(&batch));
+        assert!(ib.kicked.is_cancelled(), "10 lines queued for 8");
+        assert_eq!(
+            drain(&mut ia),
+            ["-- guest-2 left #lobby (disconnected: not reading)"]
+        );
+        // What it had taken before is still there, whole.
+        assert_eq!(drain(&mut ib), five);
     }
 
     #[test]

@@ -33,6 +33,14 @@
 //! close with a line saying why. Everyone else is never slowed, and memory
 //! is bounded by queue length × line length per member.
 //!
+//! The queue is bounded in lines, whatever it holds: single lines
+//! (announcements, private messages, the memory store's lines), or a
+//! room's share of a store's batch (up to 64 lines of a SQLite commit,
+//! shared by every member of the room, each member skipping its own),
+//! which costs one queue entry per member instead of one per line: in a
+//! room of 100 that took the SQLite store from 53,000 to 108,000 stored
+//! and relayed lines a second (BENCHMARKS.md).
+//!
 //! Lines from one sender reach each recipient in the order sent: a sender's
 //! connection handles its lines one at a time (waiting for each to be
 //! stored), each delivery happens under the lock, and each queue is FIFO.
@@ -62,7 +70,7 @@ pub mod rate;
 
 use thiserror::Error;
 
-pub use hub::{ChatHub, ChatMember, HubCounts, Inbox, Joined, Line, MemberId, Sent};
+pub use hub::{ChatHub, ChatMember, HubCounts, Inbox, Incoming, Joined, Line, MemberId, Sent};
 pub use names::{LOBBY, MAX_NICK_CHARS, MAX_ROOM_CHARS, Nick, RoomName};
 pub use rate::TokenBucket;
 
