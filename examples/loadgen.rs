@@ -157,7 +157,8 @@ struct Args {
     /// The account the flood tries to log in to.
     #[arg(long, default_value = "victim")]
     login_name: String,
-    /// Lines the sender may be ahead of the slowest reading member. Keep
+    /// Lines the senders may be ahead of the slowest reader (every member,
+    /// and every sender for the others' lines). Keep
     /// it under the server's per-member queue (safecalc: 1,024 lines), so
     /// that no reading member is disconnected for falling behind.
     #[arg(long, default_value_t = 256)]
@@ -1048,24 +1049,43 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let mut sent = 0u64;
     let mut at_start = None; // (time, sent, delivered)
     let mut last_progress = Instant::now();
-    let mut last_slowest = 0;
+    let mut last_delivered = 0;
     let mut turn = 0usize;
+    // Lines each sender sent: a sender's own lines never come back to it.
+    let mut sent_by = vec![0u64; senders.len()];
+    // How far the slowest reader is behind: every member, and every sender
+    // for the others' lines. The senders read too (nine tenths of a room
+    // of 11's lines each), and a server disconnects whoever falls a queue
+    // behind, so they count against the window like the members.
+    let lag = |sent: u64, sent_by: &[u64]| -> u64 {
+        let members = if counters.is_empty() {
+            0
+        } else {
+            sent.saturating_sub(slowest(&counters))
+        };
+        let senders = sender_counters
+            .iter()
+            .zip(sent_by)
+            .map(|(count, &own)| {
+                sent.saturating_sub(own)
+                    .saturating_sub(count.load(Ordering::Relaxed))
+            })
+            .max()
+            .unwrap_or(0);
+        members.max(senders)
+    };
     while start.elapsed() < warmup + run {
         if at_start.is_none() && start.elapsed() >= warmup {
             at_start = Some((Instant::now(), sent, delivered_now()));
             measuring.store(true, Ordering::Relaxed);
         }
-        let behind = if counters.is_empty() {
-            slowest(&sender_counters)
-        } else {
-            slowest(&counters)
-        };
-        if behind != last_slowest {
-            (last_slowest, last_progress) = (behind, Instant::now());
+        let delivered = delivered_now();
+        if delivered != last_delivered {
+            (last_delivered, last_progress) = (delivered, Instant::now());
         } else if last_progress.elapsed() > timeout {
             return Err("no member received anything for the reply timeout".into());
         }
-        if sent.saturating_sub(behind) + batch > args.chat_window {
+        if lag(sent, &sent_by) + batch > args.chat_window {
             // Wait for a reader to get something, instead of spinning: a
             // spinning load generator takes the CPU a server's own threads
             // (the SQLite store's writer) would run on.
@@ -1079,6 +1099,7 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
             sent += 1;
         }
         turn = (turn + 1) % senders.len();
+        sent_by[turn] += batch;
         tokio::time::timeout(timeout, senders[turn].write_all(lines.as_bytes()))
             .await
             .map_err(|_| "a sender could not write for the reply timeout")??;
