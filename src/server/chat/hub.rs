@@ -297,7 +297,13 @@ impl Incoming {
         match delivery {
             Delivery::Line(line) => Some(line),
             Delivery::Batch(batch) => {
-                self.extra.fetch_sub(batch.len() - 1, Ordering::Relaxed);
+                // As counted by the hub: the lines not this member's own.
+                let lines = batch
+                    .iter()
+                    .filter(|(origin, _)| *origin != self.me)
+                    .count();
+                self.extra
+                    .fetch_sub(lines.saturating_sub(1), Ordering::Relaxed);
                 self.batch = Some((batch, 0));
                 self.next_in_batch()
             }
@@ -842,16 +848,29 @@ impl State {
         }
     }
 
-    /// Queues `batch` for everyone in `room` (its senders skip their own).
+    /// Queues `batch` for everyone in `room` (its senders skip their own,
+    /// and their queues count only the others' lines, as when each line
+    /// was queued alone).
     fn batch_to_room(&self, room: &RoomName, batch: &Batch, overflowed: &mut Vec<MemberId>) {
-        if let Some(r) = self.rooms.get(room) {
-            for &to in &r.members {
-                self.queue(
-                    to,
-                    || Delivery::Batch(Arc::clone(batch)),
-                    batch.len(),
-                    overflowed,
-                );
+        let Some(r) = self.rooms.get(room) else {
+            return;
+        };
+        // Lines per sender: a batch has few senders (at most its length).
+        let mut senders: Vec<(MemberId, usize)> = Vec::new();
+        for (origin, _) in batch.iter() {
+            match senders.iter_mut().find(|(id, _)| id == origin) {
+                Some((_, lines)) => *lines += 1,
+                None => senders.push((*origin, 1)),
+            }
+        }
+        for &to in &r.members {
+            let own = senders
+                .iter()
+                .find(|(id, _)| *id == to)
+                .map_or(0, |(_, lines)| *lines);
+            let lines = batch.len() - own;
+            if lines > 0 {
+                self.queue(to, || Delivery::Batch(Arc::clone(batch)), lines, overflowed);
             }
         }
     }
@@ -1520,7 +1539,7 @@ mod tests {
     /// A store's batch (a SQLite commit carries many senders' lines)
     /// reaches every member of each room in commit order, without the
     /// member's own lines, as one queue entry; the queue is still bounded
-    /// in lines, a batch counted whole.
+    /// in lines, the lines for that member (not its own).
     #[test]
     fn a_batch_reaches_each_room_in_order_without_own_lines_and_counts_in_lines() {
         let feed: Arc<Mutex<Option<Arc<dyn Feed>>>> = Arc::default();
@@ -1581,6 +1600,8 @@ mod tests {
         assert!(!ib.kicked.is_cancelled());
         feed.deliver(&committed(&batch));
         assert!(ib.kicked.is_cancelled(), "10 lines queued for 8");
+        // a queued none of its own 10 lines: it is still here.
+        assert!(!ia.kicked.is_cancelled());
         assert_eq!(
             drain(&mut ia),
             ["-- guest-2 left #lobby (disconnected: not reading)"]
