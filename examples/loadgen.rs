@@ -157,8 +157,9 @@ struct Args {
     /// The account the flood tries to log in to.
     #[arg(long, default_value = "victim")]
     login_name: String,
-    /// Lines the senders may be ahead of the slowest reader (every member,
-    /// and every sender for the others' lines). Keep
+    /// Lines the senders may be ahead of the slowest reading member (the
+    /// senders themselves are kept within 1,000 of the others' lines, or
+    /// this if more). Keep
     /// it under the server's per-member queue (safecalc: 1,024 lines), so
     /// that no reading member is disconnected for falling behind.
     #[arg(long, default_value_t = 256)]
@@ -844,6 +845,10 @@ fn still_open(stream: &ReadHalf) -> bool {
     }
 }
 
+/// How far behind a sender may fall in reading the others' lines (see
+/// `chat`): under safecalc's per-member queue of 1,024 lines.
+const SENDERS_BEHIND: u64 = 1000;
+
 /// The marker that starts every benchmark chat line.
 const CHAT_MARK: &[u8] = b"fanout-";
 
@@ -1053,17 +1058,20 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
     let mut turn = 0usize;
     // Lines each sender sent: a sender's own lines never come back to it.
     let mut sent_by = vec![0u64; senders.len()];
-    // How far the slowest reader is behind: every member, and every sender
-    // for the others' lines. The senders read too (nine tenths of a room
-    // of 11's lines each), and a server disconnects whoever falls a queue
-    // behind, so they count against the window like the members.
-    let lag = |sent: u64, sent_by: &[u64]| -> u64 {
-        let members = if counters.is_empty() {
+    // The senders read too (the others' lines: nine tenths of a room of
+    // 11's lines each), and a server disconnects whoever falls a queue
+    // behind: they are kept within SENDERS_BEHIND lines, apart from the
+    // window, which is the members' (what the fan-out figures mean).
+    let senders_behind = args.chat_window.max(SENDERS_BEHIND);
+    let members_lag = |sent: u64| -> u64 {
+        if counters.is_empty() {
             0
         } else {
             sent.saturating_sub(slowest(&counters))
-        };
-        let senders = sender_counters
+        }
+    };
+    let senders_lag = |sent: u64, sent_by: &[u64]| -> u64 {
+        sender_counters
             .iter()
             .zip(sent_by)
             .map(|(count, &own)| {
@@ -1071,8 +1079,7 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
                     .saturating_sub(count.load(Ordering::Relaxed))
             })
             .max()
-            .unwrap_or(0);
-        members.max(senders)
+            .unwrap_or(0)
     };
     while start.elapsed() < warmup + run {
         if at_start.is_none() && start.elapsed() >= warmup {
@@ -1085,7 +1092,9 @@ async fn chat(args: Args, members: usize) -> Result<(), BoxError> {
         } else if last_progress.elapsed() > timeout {
             return Err("no member received anything for the reply timeout".into());
         }
-        if lag(sent, &sent_by) + batch > args.chat_window {
+        if members_lag(sent) + batch > args.chat_window
+            || senders_lag(sent, &sent_by) + batch > senders_behind
+        {
             // Wait for a reader to get something, instead of spinning: a
             // spinning load generator takes the CPU a server's own threads
             // (the SQLite store's writer) would run on.
