@@ -37,9 +37,11 @@
 //! (announcements, private messages, the memory store's lines), or a
 //! room's share of a store's batch (up to 64 lines of a SQLite commit,
 //! shared by every member of the room, each member skipping its own),
-//! which costs one queue entry per member instead of one per line: in a
-//! room of 100 that took the SQLite store from 53,000 to 108,000 stored
-//! and relayed lines a second (BENCHMARKS.md).
+//! which costs one queue entry per member instead of one per line: with
+//! the larger write buffer for relayed lines (see `connection.rs`) it took
+//! a room of 100 on the SQLite store from 0.94 of the memory store's
+//! fan-out to 1.6 of it, about 100,000 stored and relayed lines a second
+//! (BENCHMARKS.md).
 //!
 //! Lines from one sender reach each recipient in the order sent: a sender's
 //! connection handles its lines one at a time (waiting for each to be
