@@ -13,8 +13,8 @@
 //!   need under the lock, release it, and hand the store's future to the
 //!   session;
 //! * delivery is [`mpsc::Sender::try_send`] into the recipient's queue,
-//!   bounded in lines (a `Batch` counts all of its lines): it never
-//!   waits. A recipient whose queue is full is removed on the spot and its
+//!   bounded in lines (a `Batch` counts the lines it holds for that
+//!   member, not the member's own): it never waits. A recipient whose queue is full is removed on the spot and its
 //!   [`Inbox::kicked`] token cancelled, which makes its connection close
 //!   (see `handler.rs`);
 //! * removals that cause announcements that overflow further queues are
