@@ -14,9 +14,9 @@
 //!   session;
 //! * delivery is [`mpsc::Sender::try_send`] into the recipient's queue,
 //!   bounded in lines (a `Batch` counts the lines it holds for that
-//!   member, not the member's own): it never waits. A recipient whose queue is full is removed on the spot and its
-//!   [`Inbox::kicked`] token cancelled, which makes its connection close
-//!   (see `handler.rs`);
+//!   member, not the member's own): it never waits. A recipient whose
+//!   queue is full is removed on the spot and its [`Inbox::kicked`] token
+//!   cancelled, which makes its connection close (see `handler.rs`);
 //! * removals that cause announcements that overflow further queues are
 //!   handled by a work list, not recursion.
 //!
@@ -94,7 +94,9 @@ const MAX_BATCH_LINES: usize = 64;
 #[derive(Debug)]
 enum Delivery {
     Line(Line),
-    Batch(Batch),
+    /// A room's batch and how many of its lines are for this member (not
+    /// its own): what its queue was charged, and is credited when taken.
+    Batch(Batch, usize),
 }
 
 /// The shared chat state. Create one per server with [`ChatHub::new`] (in
@@ -296,14 +298,8 @@ impl Incoming {
     fn accept(&mut self, delivery: Delivery) -> Option<Line> {
         match delivery {
             Delivery::Line(line) => Some(line),
-            Delivery::Batch(batch) => {
-                // As counted by the hub: the lines not this member's own.
-                let lines = batch
-                    .iter()
-                    .filter(|(origin, _)| *origin != self.me)
-                    .count();
-                self.extra
-                    .fetch_sub(lines.saturating_sub(1), Ordering::Relaxed);
+            Delivery::Batch(batch, lines) => {
+                self.extra.fetch_sub(lines - 1, Ordering::Relaxed);
                 self.batch = Some((batch, 0));
                 self.next_in_batch()
             }
@@ -870,7 +866,8 @@ impl State {
                 .map_or(0, |(_, lines)| *lines);
             let lines = batch.len() - own;
             if lines > 0 {
-                self.queue(to, || Delivery::Batch(Arc::clone(batch)), lines, overflowed);
+                let delivery = || Delivery::Batch(Arc::clone(batch), lines);
+                self.queue(to, delivery, lines, overflowed);
             }
         }
     }

@@ -129,10 +129,10 @@ pub enum OpenError {
         found: i64,
         known: i64,
     },
-    /// The SQLite store hands committed lines to the event loop it was
-    /// opened on: it must be opened inside a tokio runtime.
-    #[error("the SQLite store needs a tokio runtime to run in")]
-    NoRuntime,
+    /// The SQLite and Redis stores hand committed lines to the event loop
+    /// they were opened on: they must be opened inside a tokio runtime.
+    #[error("the {0} store needs a tokio runtime to run in")]
+    NoRuntime(&'static str),
     #[error("cannot start the store's {0} thread: {1}")]
     Thread(&'static str, #[source] std::io::Error),
     /// `--redis` names something that cannot be used (a bad URL, a CA file

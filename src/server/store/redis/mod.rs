@@ -253,9 +253,8 @@ impl RedisStore {
             }
         }
         let client = client(options)?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            OpenError::Redis("the Redis store needs a tokio runtime to run in".into())
-        })?;
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| OpenError::NoRuntime("Redis"))?;
         // Unavailable until connected: the hub refuses chat until then.
         feed.availability(false, Outage::Chat);
         let (writes, queue) = mpsc::unbounded_channel();

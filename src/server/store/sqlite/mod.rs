@@ -212,7 +212,8 @@ impl SqliteStore {
             .lines
             .store(count("SELECT count(*) FROM lines")?, Ordering::Relaxed);
 
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| OpenError::NoRuntime)?;
+        let runtime =
+            tokio::runtime::Handle::try_current().map_err(|_| OpenError::NoRuntime("SQLite"))?;
         let (relay, mut relayed) = tokio::sync::mpsc::unbounded_channel::<Relayed>();
         runtime.spawn(async move {
             while let Some(job) = relayed.recv().await {
@@ -795,8 +796,10 @@ impl Writer {
             )?;
             deleted += n as u64;
             budget -= n as i64;
-            let rooms: Vec<String> = self.touched.iter().cloned().collect();
-            for room in rooms {
+            // Rooms found within their count are let go after the loop
+            // (not every noted room's name copied on every pass).
+            let mut within = Vec::new();
+            for room in &self.touched {
                 if budget <= 0 {
                     break;
                 }
@@ -811,8 +814,11 @@ impl Writer {
                 budget -= n as i64;
                 if budget > 0 {
                     // Fewer than asked: the room is within its count.
-                    self.touched.remove(&room);
+                    within.push(room.clone());
                 }
+            }
+            for room in &within {
+                self.touched.remove(room);
             }
             if budget > 0 {
                 self.conn
@@ -841,6 +847,33 @@ impl Writer {
 mod tests {
     use super::*;
 
+    /// A fresh directory for a test's database, removed when dropped
+    /// (when the test fails too).
+    struct ScratchDir(PathBuf);
+
+    impl ScratchDir {
+        fn new(tag: &str) -> ScratchDir {
+            let dir =
+                std::env::temp_dir().join(format!("safecalc-unit-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            ScratchDir(dir)
+        }
+    }
+
+    impl std::ops::Deref for ScratchDir {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for ScratchDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     /// A feed that remembers what it was given.
     #[derive(Default)]
     struct Seen(Mutex<Vec<u64>>);
@@ -867,8 +900,7 @@ mod tests {
     /// not a minute later.
     #[tokio::test]
     async fn a_room_far_over_its_retention_is_pruned_chunk_by_chunk_until_done() {
-        let dir = std::env::temp_dir().join(format!("safecalc-unit-chunks-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = ScratchDir::new("chunks");
         let roomy = Retention {
             lines_per_room: 100_000,
             days: 30,
@@ -905,13 +937,11 @@ mod tests {
         let last = |k: usize| format!("line {}", total - k);
         assert_eq!(kept, [last(3), last(2), last(1)]);
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]
     async fn lines_are_delivered_in_commit_order_and_pruned_to_the_retention() {
-        let dir = std::env::temp_dir().join(format!("safecalc-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = ScratchDir::new("order");
         let retention = Retention {
             lines_per_room: 3,
             days: 30,
@@ -948,7 +978,6 @@ mod tests {
         assert_eq!(kept, ["line 7", "line 8", "line 9"]);
         assert_eq!(store.counts().lines, 3);
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// One pruning pass deletes at most PRUNE_CHUNK rows in all, however
@@ -956,9 +985,7 @@ mod tests {
     /// while it used up its chunk.
     #[test]
     fn one_pruning_pass_deletes_one_chunk_across_all_rooms() {
-        let dir = std::env::temp_dir().join(format!("safecalc-unit-rooms-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = ScratchDir::new("rooms");
         let mut conn = Connection::open(dir.join(DATABASE_FILE)).unwrap();
         schema::migrate(&mut conn, schema::MIGRATIONS).unwrap();
         let now = unix_now();
@@ -1007,7 +1034,6 @@ mod tests {
             "done: a minute later"
         );
         drop(writer);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Counts `account`'s rows in `mail`: (waiting, delivered).
@@ -1028,9 +1054,7 @@ mod tests {
     /// (mail without the mark) is migrated, its waiting mail still waits.
     #[tokio::test]
     async fn delivered_mail_is_marked_and_a_first_schema_database_keeps_its_waiting_mail() {
-        let dir = std::env::temp_dir().join(format!("safecalc-unit-mail-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = ScratchDir::new("mail");
         {
             // A database as the first schema left it, with one waiting message.
             let mut conn = Connection::open(dir.join(DATABASE_FILE)).unwrap();
@@ -1090,6 +1114,5 @@ mod tests {
             "unregistering deletes it all"
         );
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
